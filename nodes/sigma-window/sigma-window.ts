@@ -1,0 +1,115 @@
+import type { Node, NodeAPI } from "node-red";
+import type { InputError } from "../../lib/common/errors";
+import { rollingBatch } from "../../lib/stats/rolling-batch";
+import { SigmaSeries, type SigmaResult, type SigmaSeriesConfig, type SigmaSeriesJSON } from "../../lib/stats/sigma-series";
+import type { VariabilityState } from "../../lib/stats/variability";
+import { eventMessage, type EventMessage } from "../shared/events";
+import { onInput, type Send } from "../shared/input";
+import { readPayload, seriesKey } from "../shared/message";
+import { StatusReporter, formatFigure } from "../shared/status";
+import { TopicStates } from "../shared/topic-state";
+import { parseSigmaConfig, type SigmaMessage, type SigmaWindowDef } from "./sigma-window-config";
+
+const SEVERITY: Record<VariabilityState, "info" | "warning"> = { warming: "info", stable: "info", turbulent: "warning" };
+
+export = function register(RED: NodeAPI): void {
+  function SigmaWindowNode(this: Node, def: SigmaWindowDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusReporter(node);
+
+    let config: ReturnType<typeof parseSigmaConfig> | null = null;
+    let configError: InputError | null = null;
+    try {
+      config = parseSigmaConfig(def);
+    } catch (err) {
+      configError = err as InputError;
+      node.error(`invalid configuration: ${configError.message}`);
+      status.error(`bad ${configError.field}`);
+    }
+
+    const seriesConfig = config?.series;
+    const states = new TopicStates<SigmaSeries>(node, {
+      store: def.store ?? "",
+      codec: {
+        create: () => new SigmaSeries(seriesConfig as SigmaSeriesConfig),
+        encode: (series) => series.toJSON(),
+        decode: (saved) => SigmaSeries.fromJSON(saved as SigmaSeriesJSON, seriesConfig as SigmaSeriesConfig),
+      },
+    });
+    if (config) status.idle("waiting for data");
+
+    const showResult = (topic: string, result: SigmaResult): void => {
+      const label = topic === "" ? "" : `${topic}: `;
+      if (result.state === "warming") {
+        const size = config?.series.window.kind === "count" ? `/${config.series.window.size}` : "";
+        status.learning(`${label}warming ${result.n}${size}`);
+      } else if (result.state === "turbulent") {
+        status.alarm(`${label}σ=${formatFigure(result.std)} turbulent`);
+      } else {
+        status.running(`${label}σ=${formatFigure(result.std)} stable`);
+      }
+    };
+
+    const handle = (msg: SigmaMessage, send: Send): void => {
+      if (msg.reset !== undefined && msg.reset !== false) {
+        if (msg.topic === undefined || msg.topic === null || msg.topic === "") states.clear();
+        else states.delete(seriesKey(msg));
+        status.idle(msg.topic ? `reset ${String(msg.topic)}` : "reset all");
+        return;
+      }
+      if (config === null) throw configError as InputError;
+      const topic = seriesKey(msg);
+      const parsed = readPayload(msg, true);
+
+      if (parsed.batch) {
+        const arrays = rollingBatch(parsed.samples, config.series.window, config.alignment, config.series.classifier);
+        msg.sigma = { ...arrays, timestamps: parsed.samples.map((s) => s.timestamp) };
+        status.running(`${topic ? `${topic}: ` : ""}batch of ${parsed.samples.length}`);
+        send([msg, null]);
+        return;
+      }
+
+      const sample = parsed.sample;
+      const series = states.get(topic);
+      let event: EventMessage | null = null;
+      let result: SigmaResult;
+      if (sample.good) {
+        const update = series.push(sample.value, sample.timestamp);
+        result = update.result;
+        if (update.result.state !== update.previousState) {
+          event = eventMessage({
+            event: update.result.state,
+            severity: SEVERITY[update.result.state],
+            topic,
+            timestamp: sample.timestamp,
+            message: `${topic || "series"} is ${update.result.state} (σ ${formatFigure(result.std)}, limit ${formatFigure(result.limit)})`,
+            details: { from: update.previousState, to: result.state, std: result.std, limit: result.limit, mean: result.mean, n: result.n },
+          });
+        }
+      } else {
+        series.excluded++;
+        result = series.current();
+      }
+      states.changed(topic);
+      msg.sigma = { ...result, excluded: series.excluded, used: sample.good };
+      showResult(topic, result);
+      send([msg, event]);
+    };
+
+    onInput<SigmaMessage>(node, status, (msg, send) => {
+      if (states.isLoaded) return handle(msg, send);
+      return states.ready.then(() => handle(msg, send));
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      status.close();
+      states.close().then(done, (err: Error) => {
+        node.warn(`could not save state on close: ${err.message}`);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType("sigma-window", SigmaWindowNode);
+};

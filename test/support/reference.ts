@@ -1,0 +1,32 @@
+/** Two-pass reference statistics, written plainly so the tests check the fast cores against them. */
+export function twoPassStats(values: readonly number[]): { mean: number; std: number; populationStd: number; min: number; max: number } {
+  const n = values.length;
+  let sum = 0;
+  for (const x of values) sum += x;
+  const mean = sum / n;
+  let ss = 0;
+  for (const x of values) ss += (x - mean) * (x - mean);
+  return {
+    mean,
+    std: n > 1 ? Math.sqrt(ss / (n - 1)) : NaN,
+    populationStd: Math.sqrt(ss / n),
+    min: Math.min(...values),
+    max: Math.max(...values),
+  };
+}
+
+/** A small deterministic generator (mulberry32) so tests are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function relativeError(actual: number, expected: number): number {
+  return Math.abs(actual - expected) / Math.abs(expected);
+}
