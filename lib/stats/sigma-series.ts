@@ -10,11 +10,10 @@ export interface SigmaResult extends RollingSnapshot {
   state: VariabilityState;
   /** σ limit between stable and turbulent used for this sample; null while warming */
   limit: number | null;
-}
-
-export interface SigmaUpdate {
-  result: SigmaResult;
-  previousState: VariabilityState;
+  /** samples left out of the statistics because their quality was not good */
+  excluded: number;
+  /** whether this sample entered the statistics */
+  used: boolean;
 }
 
 export interface SigmaSeriesJSON {
@@ -23,30 +22,40 @@ export interface SigmaSeriesJSON {
   excluded: number;
 }
 
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
 /** One series (one tag): its rolling window and its stable/turbulent state. */
 export class SigmaSeries {
   private window: RollingWindow;
   private classifier: VariabilityClassifier;
   private lastLimit: number | null = null;
-  /** samples left out of the statistics because their quality was not good */
-  excluded = 0;
+  private excluded = 0;
+  /** the state before the latest push, to tell a change of state */
+  previousState: VariabilityState = "warming";
 
   constructor(config: SigmaSeriesConfig) {
     this.window = new RollingWindow(config.window);
     this.classifier = new VariabilityClassifier(config.classifier);
   }
 
-  push(value: number, timestamp?: number): SigmaUpdate {
-    const previousState = this.classifier.current;
-    this.window.push(value, timestamp);
-    const { state, limit } = this.classifier.classify(this.window.std, this.window.full);
-    this.lastLimit = limit;
-    return { previousState, result: { ...this.window.snapshot(), state, limit } };
+  get state(): VariabilityState {
+    return this.classifier.current;
   }
 
-  /** Current figures without adding a sample (for messages whose value was excluded). */
-  current(): SigmaResult {
-    return { ...this.window.snapshot(), state: this.classifier.current, limit: this.lastLimit };
+  push(value: number, timestamp?: number): SigmaResult {
+    this.previousState = this.classifier.current;
+    this.window.push(value, timestamp);
+    this.lastLimit = this.classifier.classify(this.window.std, this.window.full).limit;
+    return this.result(true);
+  }
+
+  /** Counts a sample whose quality is not good and returns the figures unchanged. */
+  exclude(): SigmaResult {
+    this.previousState = this.classifier.current;
+    this.excluded++;
+    return this.result(false);
   }
 
   toJSON(): SigmaSeriesJSON {
@@ -63,7 +72,29 @@ export class SigmaSeries {
     if (!window) throw new Error("the saved window does not fit the configured window type");
     series.window = window;
     series.classifier = VariabilityClassifier.fromJSON(json.classifier, config.classifier);
+    series.previousState = series.classifier.current;
     series.excluded = typeof json.excluded === "number" ? json.excluded : 0;
     return series;
+  }
+
+  // Built field by field rather than by spreading a snapshot: this object is made for every message.
+  private result(used: boolean): SigmaResult {
+    const window = this.window;
+    const n = window.n;
+    const mean = window.mean;
+    const std = window.std;
+    return {
+      mean: finiteOrNull(mean),
+      std: finiteOrNull(std),
+      populationStd: finiteOrNull(window.populationStd),
+      cv: n >= 2 && mean !== 0 ? finiteOrNull(std / Math.abs(mean)) : null,
+      min: finiteOrNull(window.min),
+      max: finiteOrNull(window.max),
+      n,
+      state: this.classifier.current,
+      limit: this.lastLimit,
+      excluded: this.excluded,
+      used,
+    };
   }
 }

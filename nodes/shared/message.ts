@@ -10,8 +10,6 @@ export interface Sample {
   good: boolean;
 }
 
-export type ParsedPayload = { batch: false; sample: Sample } | { batch: true; samples: Sample[] };
-
 interface MessageLike {
   payload?: unknown;
   timestamp?: unknown;
@@ -30,10 +28,18 @@ export function seriesKey(msg: MessageLike): string {
   throw new InputError("msg.topic", `expected a string tag name, got ${describeValue(topic)}`);
 }
 
-function readOne(item: unknown, field: string, fallbackTime: number, outerQuality: unknown): Sample {
+/** A fresh sample to pass to `readPayload` as its scratch space. */
+export function emptySample(): Sample {
+  return { value: 0, timestamp: 0, good: true };
+}
+
+function readOne(item: unknown, field: string, fallbackTime: number, outerQuality: unknown, into: Sample): Sample {
   if (typeof item === "number") {
-    if (!Number.isFinite(item)) throw new InputError(field, `expected ${PAYLOAD_FORM}, got ${describeValue(item)}`);
-    return { value: item, timestamp: fallbackTime, good: outerQuality === undefined ? true : isGoodQuality(outerQuality, "msg.quality") };
+    if (item - item !== 0) throw new InputError(field, `expected ${PAYLOAD_FORM}, got ${describeValue(item)}`);
+    into.value = item;
+    into.timestamp = fallbackTime;
+    into.good = outerQuality === undefined ? true : isGoodQuality(outerQuality, "msg.quality");
+    return into;
   }
   if (item !== null && typeof item === "object" && !Array.isArray(item) && !Buffer.isBuffer(item)) {
     const record = item as { value?: unknown; timestamp?: unknown; quality?: unknown };
@@ -41,24 +47,27 @@ function readOne(item: unknown, field: string, fallbackTime: number, outerQualit
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new InputError(`${field}.value`, `expected a finite number, got ${describeValue(value)}`);
     }
-    const timestamp = record.timestamp === undefined ? fallbackTime : parseTimestamp(record.timestamp, `${field}.timestamp`);
+    into.value = value;
+    into.timestamp = record.timestamp === undefined ? fallbackTime : parseTimestamp(record.timestamp, `${field}.timestamp`);
     const quality = record.quality !== undefined ? record.quality : outerQuality;
     const qualityField = record.quality !== undefined ? `${field}.quality` : "msg.quality";
-    return { value, timestamp, good: quality === undefined ? true : isGoodQuality(quality, qualityField) };
+    into.good = quality === undefined ? true : isGoodQuality(quality, qualityField);
+    return into;
   }
   throw new InputError(field, `expected ${PAYLOAD_FORM}, got ${describeValue(item)}`);
 }
 
 /**
- * Reads msg.payload as one sample or, when it is an array and `allowBatch`, as a batch. Throws an
- * InputError naming the offending field and the expected form.
+ * Reads msg.payload. A single reading is written into `into` (a scratch object the node reuses, so the
+ * hot path allocates nothing) and null is returned; an array, when `allowBatch`, is returned as fresh
+ * samples. Throws an InputError naming the offending field and the expected form.
  */
-export function readPayload(msg: MessageLike, allowBatch: boolean, now = Date.now()): ParsedPayload {
-  const messageTime = msg.timestamp === undefined ? now : parseTimestamp(msg.timestamp, "msg.timestamp");
+export function readPayload(msg: MessageLike, allowBatch: boolean, into: Sample): Sample[] | null {
+  const messageTime = msg.timestamp === undefined ? Date.now() : parseTimestamp(msg.timestamp, "msg.timestamp");
   if (Array.isArray(msg.payload)) {
     if (!allowBatch) throw new InputError("msg.payload", `expected ${PAYLOAD_FORM}, got an array`);
-    const samples = msg.payload.map((item, i) => readOne(item, `msg.payload[${i}]`, messageTime, msg.quality));
-    return { batch: true, samples };
+    return msg.payload.map((item, i) => readOne(item, `msg.payload[${i}]`, messageTime, msg.quality, emptySample()));
   }
-  return { batch: false, sample: readOne(msg.payload, "msg.payload", messageTime, msg.quality) };
+  readOne(msg.payload, "msg.payload", messageTime, msg.quality, into);
+  return null;
 }

@@ -1,14 +1,22 @@
-import type { Node, NodeStatus } from "node-red";
+import type { Node, NodeStatusFill } from "node-red";
+
+/** Status text, or a function that makes it: only called when the status is really shown. */
+export type StatusText = string | (() => string);
+
+interface PendingStatus {
+  fill: NodeStatusFill;
+  shape: "dot" | "ring";
+  text: StatusText;
+}
 
 /**
- * Node status with a rate limit: at 1 000 msg/s, a status per message would flood the editor's
- * websocket. Changes of colour/shape (an alarm, an error) show at once; text-only updates at most
- * every `intervalMs`.
+ * Node status with a rate limit: at 1 000 msg/s a status per message would flood the editor's
+ * websocket and cost more than the node's own work. Errors show at once; everything else at most
+ * every `intervalMs`, the latest one winning, its text made only when it is shown.
  */
 export class StatusReporter {
-  private last: NodeStatus = {};
   private lastAt = 0;
-  private pending: NodeStatus | null = null;
+  private pending: PendingStatus | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -16,30 +24,35 @@ export class StatusReporter {
     private readonly intervalMs = 500,
   ) {}
 
-  running(text: string): void {
+  running(text: StatusText): void {
     this.show({ fill: "green", shape: "dot", text });
   }
 
-  learning(text: string): void {
+  learning(text: StatusText): void {
     this.show({ fill: "yellow", shape: "ring", text });
   }
 
-  alarm(text: string): void {
+  alarm(text: StatusText): void {
     this.show({ fill: "red", shape: "ring", text });
   }
 
-  error(text: string): void {
+  error(text: StatusText): void {
     this.show({ fill: "red", shape: "ring", text }, true);
   }
 
-  idle(text: string): void {
+  idle(text: StatusText): void {
     this.show({ fill: "grey", shape: "ring", text });
   }
 
-  show(status: NodeStatus, immediate = false): void {
+  close(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+  }
+
+  private show(status: PendingStatus, immediate = false): void {
     const now = Date.now();
-    const changedLook = status.fill !== this.last.fill || status.shape !== this.last.shape;
-    if (immediate || changedLook || now - this.lastAt >= this.intervalMs) {
+    if (immediate || now - this.lastAt >= this.intervalMs) {
       this.apply(status, now);
       return;
     }
@@ -55,17 +68,11 @@ export class StatusReporter {
     }
   }
 
-  close(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+  private apply(status: PendingStatus, now: number): void {
     this.pending = null;
-  }
-
-  private apply(status: NodeStatus, now: number): void {
-    this.pending = null;
-    this.last = status;
     this.lastAt = now;
-    this.node.status(status);
+    const text = typeof status.text === "function" ? status.text() : status.text;
+    this.node.status({ fill: status.fill, shape: status.shape, text });
   }
 }
 

@@ -5,7 +5,7 @@ import { SigmaSeries, type SigmaResult, type SigmaSeriesConfig, type SigmaSeries
 import type { VariabilityState } from "../../lib/stats/variability";
 import { eventMessage, type EventMessage } from "../shared/events";
 import { onInput, type Send } from "../shared/input";
-import { readPayload, seriesKey } from "../shared/message";
+import { emptySample, readPayload, seriesKey } from "../shared/message";
 import { StatusReporter, formatFigure } from "../shared/status";
 import { TopicStates } from "../shared/topic-state";
 import { parseSigmaConfig, type SigmaMessage, type SigmaWindowDef } from "./sigma-window-config";
@@ -38,16 +38,17 @@ export = function register(RED: NodeAPI): void {
       },
     });
     if (config) status.idle("waiting for data");
+    const sample = emptySample();
 
     const showResult = (topic: string, result: SigmaResult): void => {
       const label = topic === "" ? "" : `${topic}: `;
       if (result.state === "warming") {
         const size = config?.series.window.kind === "count" ? `/${config.series.window.size}` : "";
-        status.learning(`${label}warming ${result.n}${size}`);
+        status.learning(() => `${label}warming ${result.n}${size}`);
       } else if (result.state === "turbulent") {
-        status.alarm(`${label}σ=${formatFigure(result.std)} turbulent`);
+        status.alarm(() => `${label}σ=${formatFigure(result.std)} turbulent`);
       } else {
-        status.running(`${label}σ=${formatFigure(result.std)} stable`);
+        status.running(() => `${label}σ=${formatFigure(result.std)} stable`);
       }
     };
 
@@ -60,41 +61,33 @@ export = function register(RED: NodeAPI): void {
       }
       if (config === null) throw configError as InputError;
       const topic = seriesKey(msg);
-      const parsed = readPayload(msg, true);
+      const batch = readPayload(msg, true, sample);
 
-      if (parsed.batch) {
-        const arrays = rollingBatch(parsed.samples, config.series.window, config.alignment, config.series.classifier);
-        msg.sigma = { ...arrays, timestamps: parsed.samples.map((s) => s.timestamp) };
-        status.running(`${topic ? `${topic}: ` : ""}batch of ${parsed.samples.length}`);
-        send([msg, null]);
+      if (batch !== null) {
+        const arrays = rollingBatch(batch, config.series.window, config.alignment, config.series.classifier);
+        msg.sigma = { ...arrays, timestamps: batch.map((s) => s.timestamp) };
+        status.running(`${topic ? `${topic}: ` : ""}batch of ${batch.length}`);
+        send(msg);
         return;
       }
 
-      const sample = parsed.sample;
       const series = states.get(topic);
+      const result = sample.good ? series.push(sample.value, sample.timestamp) : series.exclude();
       let event: EventMessage | null = null;
-      let result: SigmaResult;
-      if (sample.good) {
-        const update = series.push(sample.value, sample.timestamp);
-        result = update.result;
-        if (update.result.state !== update.previousState) {
-          event = eventMessage({
-            event: update.result.state,
-            severity: SEVERITY[update.result.state],
-            topic,
-            timestamp: sample.timestamp,
-            message: `${topic || "series"} is ${update.result.state} (σ ${formatFigure(result.std)}, limit ${formatFigure(result.limit)})`,
-            details: { from: update.previousState, to: result.state, std: result.std, limit: result.limit, mean: result.mean, n: result.n },
-          });
-        }
-      } else {
-        series.excluded++;
-        result = series.current();
+      if (result.state !== series.previousState) {
+        event = eventMessage({
+          event: result.state,
+          severity: SEVERITY[result.state],
+          topic,
+          timestamp: sample.timestamp,
+          message: `${topic || "series"} is ${result.state} (σ ${formatFigure(result.std)}, limit ${formatFigure(result.limit)})`,
+          details: { from: series.previousState, to: result.state, std: result.std, limit: result.limit, mean: result.mean, n: result.n },
+        });
       }
       states.changed(topic);
-      msg.sigma = { ...result, excluded: series.excluded, used: sample.good };
+      msg.sigma = result;
       showResult(topic, result);
-      send([msg, event]);
+      send(event === null ? msg : [msg, event]);
     };
 
     onInput<SigmaMessage>(node, status, (msg, send) => {

@@ -37,14 +37,15 @@ describe("lib/stats variability classification", () => {
   it("a series goes warming → stable → turbulent and survives serialisation", () => {
     const config = { window: { kind: "count" as const, size: 3 }, classifier: { ...relative, mode: "fixed" as const, threshold: 1 } };
     const series = new SigmaSeries(config);
-    assert.equal(series.push(10).result.state, "warming");
-    assert.equal(series.push(10.1).result.state, "warming");
-    const third = series.push(10.2);
-    assert.equal(third.previousState, "warming");
-    assert.equal(third.result.state, "stable");
+    assert.equal(series.push(10).state, "warming");
+    assert.equal(series.push(10.1).state, "warming");
+    assert.equal(series.push(10.2).state, "stable");
+    assert.equal(series.previousState, "warming");
+    assert.equal(series.exclude().excluded, 1);
     const restored = SigmaSeries.fromJSON(JSON.parse(JSON.stringify(series.toJSON())), config);
     const jump = restored.push(20);
-    assert.equal(jump.previousState, "stable");
-    assert.equal(jump.result.state, "turbulent");
+    assert.equal(restored.previousState, "stable");
+    assert.equal(jump.state, "turbulent");
+    assert.equal(jump.excluded, 1);
   });
 });
