@@ -12,7 +12,8 @@ module.exports = {
   userDir,
   flowFile: process.env.NODE_RED_FLOW_FILE || "flows.json",
   flowFilePretty: true,
-  credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || false,
+  // Credentials are always encrypted: with this variable unset Node-RED generates a key in the user dir.
+  credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || undefined,
   contextStorage: {
     // "memory" is the default; "file" survives restarts (pick it in a node's "store" field).
     default: "memory",
