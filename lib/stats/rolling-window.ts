@@ -192,7 +192,7 @@ export class RollingWindow {
       mean: finiteOrNull(mean),
       std: finiteOrNull(std),
       populationStd: finiteOrNull(this.populationStd),
-      cv: n >= 2 && mean !== 0 ? finiteOrNull(std / Math.abs(mean)) : null,
+      cv: coefficientOfVariation(n, mean, std),
       min: finiteOrNull(this.min),
       max: finiteOrNull(this.max),
     };
@@ -327,6 +327,11 @@ export class RollingWindow {
   }
 }
 
-function finiteOrNull(x: number): number | null {
+export function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
+}
+
+/** std / |mean|; null when the mean is 0 or std is undefined. */
+export function coefficientOfVariation(n: number, mean: number, std: number): number | null {
+  return n >= 2 && mean !== 0 ? finiteOrNull(std / Math.abs(mean)) : null;
 }
