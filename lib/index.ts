@@ -1,0 +1,8 @@
+// The pure cores, for use outside Node-RED (scripts, function nodes with functionExternalModules).
+export { InputError } from "./common/errors";
+export { isGoodQuality, parseTimestamp } from "./common/sample";
+export { RollingWindow, type RollingSnapshot, type WindowSpec } from "./stats/rolling-window";
+export { rollingBatch, type Alignment, type BatchSample, type RollingArrays } from "./stats/rolling-batch";
+export { SigmaSeries, type SigmaResult, type SigmaSeriesConfig } from "./stats/sigma-series";
+export { SlidingMedian } from "./stats/sliding-median";
+export { VariabilityClassifier, type ClassifierConfig, type VariabilityState } from "./stats/variability";
