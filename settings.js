@@ -28,6 +28,9 @@ module.exports = {
     palette: { catalogues: [] },
     tours: false,
   },
+  // Plants run without internet access: no update check, no prompt about it in the editor.
+  telemetry: { enabled: false },
+  diagnostics: { enabled: false },
   exportGlobalContextKeys: false,
   functionExternalModules: false,
 };
