@@ -4,6 +4,7 @@
  */
 import fs from "fs";
 import path from "path";
+import { spawnSync } from "child_process";
 
 export interface BenchRow {
   metric: string;
@@ -24,7 +25,18 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Runs one benchmark file in this process and prints its rows as JSON on the last line. */
+async function runOne(file: string): Promise<void> {
+  const mod = require(path.join(__dirname, file)) as BenchModule; // eslint-disable-line @typescript-eslint/no-require-imports
+  const rows = await mod.run();
+  process.stdout.write(`\n${RESULT_MARK}${JSON.stringify(rows)}\n`);
+  process.exit(0);
+}
+
+const RESULT_MARK = "BENCH-RESULT ";
+
 async function main(): Promise<void> {
+  if (process.argv[2] === "--one") return runOne(process.argv[3]);
   const filter = process.argv[2];
   const files = fs
     .readdirSync(__dirname)
@@ -34,8 +46,14 @@ async function main(): Promise<void> {
   for (const file of files) {
     const name = file.replace(/\.bench\.js$/, "");
     console.log(`\n## ${name}`);
-    const mod = require(path.join(__dirname, file)) as BenchModule; // eslint-disable-line @typescript-eslint/no-require-imports
-    const rows = await mod.run();
+    // Each benchmark gets its own process: a fresh heap, and a Node-RED runtime started once.
+    const child = spawnSync(process.execPath, ["--expose-gc", __filename, "--one", file], { encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
+    const line = child.stdout.split("\n").find((l) => l.startsWith(RESULT_MARK));
+    if (child.status !== 0 || !line) {
+      console.error(child.stdout, child.stderr);
+      throw new Error(`benchmark ${name} failed (exit ${child.status})`);
+    }
+    const rows = JSON.parse(line.slice(RESULT_MARK.length)) as BenchRow[];
     for (const row of rows) {
       const peer = row.peer ? `  vs ${row.peer.name} ${fmt(row.peer.value)} → ratio ${row.peer.ratio.toFixed(2)}×` : "";
       console.log(`${row.metric}: ${fmt(row.value)} ${row.unit}${peer}${row.note ? `  (${row.note})` : ""}`);

@@ -6,3 +6,6 @@ export { rollingBatch, type Alignment, type BatchSample, type RollingArrays } fr
 export { SigmaSeries, type SigmaResult, type SigmaSeriesConfig } from "./stats/sigma-series";
 export { SlidingMedian } from "./stats/sliding-median";
 export { VariabilityClassifier, type ClassifierConfig, type VariabilityState } from "./stats/variability";
+export { ControlChart, runChart, validateChartConfig, type ChartConfig, type ChartPoint, type LimitsMode } from "./spc/chart";
+export { imrLimits, zoneOf, type Limits, type SigmaMethod, type Zone } from "./spc/imr";
+export { RULE_IDS, RULE_PRESETS, evaluateRules, type RuleId, type RuleInput } from "./spc/rules";

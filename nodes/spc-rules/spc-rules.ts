@@ -1,0 +1,174 @@
+import type { Node, NodeAPI } from "node-red";
+import { InputError } from "../../lib/common/errors";
+import { ControlChart, runChart, type ChartPoint, type ControlChartJSON } from "../../lib/spc/chart";
+import type { RuleId } from "../../lib/spc/rules";
+import { eventMessage, type EventMessage } from "../shared/events";
+import { onInput, type Send } from "../shared/input";
+import { emptySample, readPayload, seriesKey } from "../shared/message";
+import { StatusReporter, formatFigure } from "../shared/status";
+import { TopicStates } from "../shared/topic-state";
+import { parseSpcConfig, type SpcMessage, type SpcNodeConfig, type SpcRulesDef } from "./spc-rules-config";
+
+/** One tag: its chart, the rules that flagged the previous point (to raise each rule once), and a count. */
+interface SpcSeries {
+  chart: ControlChart;
+  flagging: readonly RuleId[];
+  excluded: number;
+}
+
+interface SpcSeriesJSON {
+  chart: ControlChartJSON;
+  flagging: RuleId[];
+  excluded: number;
+}
+
+const NO_RULES: readonly RuleId[] = Object.freeze([]);
+
+export = function register(RED: NodeAPI): void {
+  function SpcRulesNode(this: Node, def: SpcRulesDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = new StatusReporter(node);
+
+    let config: SpcNodeConfig | null = null;
+    let configError: InputError | null = null;
+    try {
+      config = parseSpcConfig(def);
+    } catch (err) {
+      configError = err instanceof InputError ? err : new InputError("config", (err as Error).message);
+      node.error(`invalid configuration: ${configError.message}`);
+      status.error(`bad ${configError.field}`);
+    }
+
+    const states = new TopicStates<SpcSeries>(node, {
+      store: def.store ?? "",
+      codec: {
+        create: () => ({ chart: new ControlChart((config as SpcNodeConfig).chart), flagging: NO_RULES, excluded: 0 }),
+        encode: (series): SpcSeriesJSON => ({ chart: series.chart.toJSON(), flagging: [...series.flagging], excluded: series.excluded }),
+        decode: (saved) => {
+          const json = saved as SpcSeriesJSON;
+          const chart = ControlChart.fromJSON(json?.chart, (config as SpcNodeConfig).chart);
+          if (chart === null) throw new Error("the saved chart does not fit the configured limits");
+          return { chart, flagging: Array.isArray(json.flagging) ? json.flagging : NO_RULES, excluded: Number(json.excluded) || 0 };
+        },
+      },
+    });
+    const sample = emptySample();
+    if (config) status.idle("waiting for data");
+
+    const showPoint = (topic: string, point: ChartPoint): void => {
+      const label = topic === "" ? "" : `${topic}: `;
+      if (point.state === "learning") status.learning(() => `${label}learning ${point.n}`);
+      else if (point.state === "out-of-control") status.alarm(() => `${label}${formatFigure(point.value)} ${point.violations.join(" ")}`);
+      else status.running(() => `${label}${formatFigure(point.value)} ${point.zone}`);
+    };
+
+    /** Events for rules that start flagging at this point, and one "in-control" when all have stopped. */
+    const eventsFor = (topic: string, series: SpcSeries, point: ChartPoint, timestamp: number): EventMessage[] => {
+      const events: EventMessage[] = [];
+      const severities = (config as SpcNodeConfig).severities;
+      for (const rule of point.violations) {
+        if (series.flagging.includes(rule)) continue;
+        events.push(
+          eventMessage({
+            event: "violation",
+            severity: severities[rule],
+            topic,
+            timestamp,
+            message: `${topic || "series"}: ${rule} at ${formatFigure(point.value)} (centre ${formatFigure(point.center)}, UCL ${formatFigure(point.ucl)}, LCL ${formatFigure(point.lcl)})`,
+            details: { rule, value: point.value, zone: point.zone, center: point.center, sigma: point.sigma, ucl: point.ucl, lcl: point.lcl, n: point.n },
+          }),
+        );
+      }
+      if (point.violations.length === 0 && series.flagging.length > 0) {
+        events.push(
+          eventMessage({
+            event: "in-control",
+            severity: "info",
+            topic,
+            timestamp,
+            message: `${topic || "series"} is back in control`,
+            details: { cleared: [...series.flagging], value: point.value, n: point.n },
+          }),
+        );
+      }
+      series.flagging = point.violations;
+      return events;
+    };
+
+    const handle = (msg: SpcMessage, send: Send): void => {
+      const everyTopic = msg.topic === undefined || msg.topic === null || msg.topic === "";
+      if (msg.reset !== undefined && msg.reset !== false) {
+        if (everyTopic) states.clear();
+        else states.delete(seriesKey(msg));
+        status.idle(everyTopic ? "reset all" : `reset ${String(msg.topic)}`);
+        return;
+      }
+      if (config === null) throw configError as InputError;
+      if (msg.command !== undefined) {
+        if (msg.command !== "relearn") throw new InputError("msg.command", `expected "relearn", got ${JSON.stringify(msg.command)}`);
+        const topics = everyTopic ? [...states.topics()] : [seriesKey(msg)];
+        for (const topic of topics) {
+          const series = states.get(topic);
+          series.chart.relearn();
+          series.flagging = NO_RULES;
+          states.changed(topic);
+        }
+        status.learning(everyTopic ? "relearning all" : `relearning ${String(msg.topic)}`);
+        return;
+      }
+      const topic = seriesKey(msg);
+      const batch = readPayload(msg, true, sample);
+
+      if (batch !== null) {
+        const good = batch.filter((s) => s.good);
+        const result = runChart(
+          good.map((s) => s.value),
+          config.chart,
+          "msg.payload",
+        );
+        msg.spc = {
+          center: result.limits?.center ?? null,
+          sigma: result.limits?.sigma ?? null,
+          ucl: result.limits?.ucl ?? null,
+          lcl: result.limits?.lcl ?? null,
+          points: result.points,
+          excluded: batch.length - good.length,
+        };
+        status.running(`${topic ? `${topic}: ` : ""}batch of ${batch.length}`);
+        send(msg);
+        return;
+      }
+
+      const series = states.get(topic);
+      if (!sample.good) {
+        series.excluded++;
+        states.changed(topic);
+        msg.spc = { value: sample.value, excluded: series.excluded, used: false, state: series.chart.learning ? "learning" : series.flagging.length > 0 ? "out-of-control" : "in-control" };
+        send(msg);
+        return;
+      }
+      const point = series.chart.push(sample.value, "msg.payload");
+      const events = eventsFor(topic, series, point, sample.timestamp);
+      states.changed(topic);
+      msg.spc = point;
+      showPoint(topic, point);
+      send(events.length === 0 ? msg : [msg, events]);
+    };
+
+    onInput<SpcMessage>(node, status, (msg, send) => {
+      if (states.isLoaded) return handle(msg, send);
+      return states.ready.then(() => handle(msg, send));
+    });
+
+    node.on("close", (_removed: boolean, done: () => void) => {
+      status.close();
+      states.close().then(done, (err: Error) => {
+        node.warn(`could not save state on close: ${err.message}`);
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType("spc-rules", SpcRulesNode);
+};
