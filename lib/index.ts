@@ -9,3 +9,4 @@ export { VariabilityClassifier, type ClassifierConfig, type VariabilityState } f
 export { ControlChart, runChart, validateChartConfig, type ChartConfig, type ChartPoint, type LimitsMode } from "./spc/chart";
 export { imrLimits, zoneOf, type Limits, type SigmaMethod, type Zone } from "./spc/imr";
 export { RULE_IDS, RULE_PRESETS, evaluateRules, type RuleId, type RuleInput } from "./spc/rules";
+export * from "./gaps/index";

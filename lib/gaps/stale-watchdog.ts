@@ -50,6 +50,7 @@ export class StaleWatchdog<K> {
   private timer: unknown = null;
   private timerDue = Infinity;
   private closed = false;
+  private staleNow = 0;
 
   constructor(
     private readonly onStale: (event: StaleEvent<K>) => void,
@@ -58,6 +59,11 @@ export class StaleWatchdog<K> {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** tags currently stale */
+  get staleCount(): number {
+    return this.staleNow;
   }
 
   isStale(key: K): boolean {
@@ -84,6 +90,7 @@ export class StaleWatchdog<K> {
     entry.staleMs = staleMs;
     if (recovered || changedTimeout) {
       // Back in the heap's order at its new deadline (a stale entry waits at +Infinity).
+      if (recovered) this.staleNow--;
       entry.stale = false;
       this.reposition(entry, entry.lastSeen + staleMs);
       this.arm();
@@ -95,6 +102,7 @@ export class StaleWatchdog<K> {
     const entry = this.entries.get(key);
     if (entry === undefined) return;
     this.entries.delete(key);
+    if (entry.stale) this.staleNow--;
     this.removeAt(entry.heapIndex);
     this.arm();
   }
@@ -102,6 +110,7 @@ export class StaleWatchdog<K> {
   clear(): void {
     this.entries.clear();
     this.heap.length = 0;
+    this.staleNow = 0;
     this.disarm();
   }
 
@@ -119,6 +128,7 @@ export class StaleWatchdog<K> {
       const deadline = entry.lastSeen + entry.staleMs;
       if (deadline <= now) {
         entry.stale = true;
+        this.staleNow++;
         this.reposition(entry, Infinity);
         this.onStale({ key: entry.key, lastSeen: entry.lastSeen, staleMs: entry.staleMs, detectedAt: now });
       } else {

@@ -71,3 +71,18 @@ export function readPayload(msg: MessageLike, allowBatch: boolean, into: Sample)
   readOne(msg.payload, "msg.payload", messageTime, msg.quality, into);
   return null;
 }
+
+/**
+ * Reads only the time and quality of a reading, whatever its value (a gap detector watches string and
+ * boolean tags too): payload.timestamp / payload.quality when the payload is an object, else
+ * msg.timestamp / msg.quality, else arrival time and good. `into.value` is left as it is.
+ */
+export function readTimeAndQuality(msg: MessageLike, into: Sample): Sample {
+  const payload = msg.payload;
+  const record = payload !== null && typeof payload === "object" && !Array.isArray(payload) && !Buffer.isBuffer(payload) ? (payload as { timestamp?: unknown; quality?: unknown }) : null;
+  if (record?.timestamp !== undefined) into.timestamp = parseTimestamp(record.timestamp, "msg.payload.timestamp");
+  else into.timestamp = msg.timestamp === undefined ? Date.now() : parseTimestamp(msg.timestamp, "msg.timestamp");
+  if (record?.quality !== undefined) into.good = isGoodQuality(record.quality, "msg.payload.quality");
+  else into.good = msg.quality === undefined ? true : isGoodQuality(msg.quality, "msg.quality");
+  return into;
+}

@@ -22,8 +22,10 @@ describe("lib/gaps StaleWatchdog (fake clock)", () => {
     clock.tick(60_000);
     assert.equal(events.length, 1, "stale is reported once, not again while silent");
     assert.equal(watchdog.isStale("PT-101"), true);
+    assert.equal(watchdog.staleCount, 1);
     assert.equal(watchdog.touch("PT-101", Date.now(), 10_000), true, "the first sample after silence is a recovery");
     assert.equal(watchdog.touch("PT-101", Date.now(), 10_000), false);
+    assert.equal(watchdog.staleCount, 0);
     clock.tick(10_000);
     assert.equal(events.length, 2, "and it can go stale again");
   });
@@ -55,6 +57,9 @@ describe("lib/gaps StaleWatchdog (fake clock)", () => {
     assert.equal(events.length, 2500, "the talkers 1 s after their last sample (1.5 s)");
     clock.tick(1_500);
     assert.equal(events.length, 5000, "the odd tags at 3 s");
+    assert.equal(watchdog.staleCount, 5000);
+    watchdog.remove(7);
+    assert.equal(watchdog.staleCount, 4999);
     assert.equal(clock.countTimers(), 0, "nothing left to watch until a tag talks again");
   });
 
