@@ -23,6 +23,10 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    files: ["nodes/shared/editor.js"],
+    languageOptions: { sourceType: "script", globals: { window: "readonly", RED: "readonly", $: "readonly" } },
+  },
+  {
     // Node-RED constructors are plain functions whose `this` is the node: `const node = this` is the idiom.
     files: ["nodes/**/*.ts"],
     rules: { "@typescript-eslint/no-this-alias": "off" },

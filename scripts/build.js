@@ -15,13 +15,16 @@ execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", pat
 });
 
 const nodesDir = path.join(root, "nodes");
+// The shared editor helpers go at the top of every node's HTML (see nodes/shared/editor.js).
+const sharedEditor = fs.readFileSync(path.join(nodesDir, "shared", "editor.js"), "utf8");
+const sharedEditorTag = `<script type="text/javascript">\n${sharedEditor}</script>\n\n`;
 for (const type of fs.readdirSync(nodesDir)) {
   const source = path.join(nodesDir, type);
   const html = path.join(source, `${type}.html`);
   if (!fs.existsSync(html)) continue; // shared helpers, not a node
   const target = path.join(dist, "nodes", type);
   fs.mkdirSync(target, { recursive: true });
-  fs.copyFileSync(html, path.join(target, `${type}.html`));
+  fs.writeFileSync(path.join(target, `${type}.html`), sharedEditorTag + fs.readFileSync(html, "utf8"));
   for (const extra of ["icons", "locales"]) {
     const dir = path.join(source, extra);
     if (fs.existsSync(dir)) fs.cpSync(dir, path.join(target, extra), { recursive: true });

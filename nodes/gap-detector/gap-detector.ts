@@ -6,9 +6,10 @@ import { GapDetector, type GapDetectorJSON } from "../../lib/gaps/detector";
 import { eventSeverity, type Gap } from "../../lib/gaps/gap";
 import { StaleWatchdog, type StaleEvent } from "../../lib/gaps/stale-watchdog";
 import { eventMessage, type EventMessage } from "../shared/events";
-import { onInput, type Send } from "../shared/input";
+import type { Send } from "../shared/input";
 import { emptySample, readTimeAndQuality, seriesKey } from "../shared/message";
 import { StatusReporter } from "../shared/status";
+import { handleControlMessage, loadNodeConfig, runStatefulNode } from "../shared/stateful-node";
 import { TopicStates } from "../shared/topic-state";
 import { parseGapConfig, parseStaleSeconds, type GapDetectorDef, type GapMessage, type GapNodeConfig } from "./gap-detector-config";
 
@@ -39,15 +40,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const status = new StatusReporter(node);
 
-    let config: GapNodeConfig | null = null;
-    let configError: InputError | null = null;
-    try {
-      config = parseGapConfig(def);
-    } catch (err) {
-      configError = err instanceof InputError ? err : new InputError("config", (err as Error).message);
-      node.error(`invalid configuration: ${configError.message}`);
-      status.error(`bad ${configError.field}`);
-    }
+    const { config, error: configError } = loadNodeConfig<GapNodeConfig>(node, status, () => parseGapConfig(def));
     const gapOptions = config?.gaps;
 
     const states = new TopicStates<GapSeries>(node, {
@@ -87,7 +80,6 @@ export = function register(RED: NodeAPI): void {
         if (staleMs > 0) watchdog.touch(topic, now, staleMs);
       }
     });
-    if (config) status.idle("waiting for data");
     const sample = emptySample();
 
     /** Today's grid in the configured zone, rolled over at local midnight; null until the interval is known. */
@@ -117,27 +109,9 @@ export = function register(RED: NodeAPI): void {
     });
 
     const handle = (msg: GapMessage, send: Send): void => {
-      const everyTopic = msg.topic === undefined || msg.topic === null || msg.topic === "";
-      if (msg.reset !== undefined && msg.reset !== false) {
-        const topics = everyTopic ? [...states.topics()] : [seriesKey(msg)];
-        for (const topic of topics) {
-          states.delete(topic);
-          watchdog.remove(topic);
-        }
-        status.idle(everyTopic ? "reset all" : `reset ${String(msg.topic)}`);
-        return;
-      }
       if (config === null) throw configError as InputError;
-      if (msg.command !== undefined) {
-        if (msg.command !== "relearn") throw new InputError("msg.command", `expected "relearn", got ${JSON.stringify(msg.command)}`);
-        const topics = everyTopic ? [...states.topics()] : [seriesKey(msg)];
-        for (const topic of topics) {
-          states.get(topic).detector.relearn();
-          states.changed(topic);
-        }
-        status.learning(everyTopic ? "relearning all intervals" : `relearning ${String(msg.topic)}`);
-        return;
-      }
+      const handlers = { relearn: (topic: string) => states.get(topic).detector.relearn(), forget: (topic: string) => watchdog.remove(topic) };
+      if (handleControlMessage(msg, states, status, handlers)) return;
       const topic = seriesKey(msg);
 
       if (Array.isArray(msg.payload)) {
@@ -209,19 +183,7 @@ export = function register(RED: NodeAPI): void {
       else send([msg, events, gaps.length > 0 ? gaps.map((gap) => backfillRequest(topic, gap)) : null]);
     };
 
-    onInput<GapMessage>(node, status, (msg, send) => {
-      if (states.isLoaded) return handle(msg, send);
-      return states.ready.then(() => handle(msg, send));
-    });
-
-    node.on("close", (_removed: boolean, done: () => void) => {
-      watchdog.close();
-      status.close();
-      states.close().then(done, (err: Error) => {
-        node.warn(`could not save state on close: ${err.message}`);
-        done();
-      });
-    });
+    runStatefulNode<GapMessage, GapSeries>(node, status, states, handle, () => watchdog.close());
   }
 
   RED.nodes.registerType("gap-detector", GapDetectorNode);

@@ -4,9 +4,10 @@ import { rollingBatch } from "../../lib/stats/rolling-batch";
 import { SigmaSeries, type SigmaResult, type SigmaSeriesConfig, type SigmaSeriesJSON } from "../../lib/stats/sigma-series";
 import type { VariabilityState } from "../../lib/stats/variability";
 import { eventMessage, type EventMessage } from "../shared/events";
-import { onInput, type Send } from "../shared/input";
+import type { Send } from "../shared/input";
 import { emptySample, readPayload, seriesKey } from "../shared/message";
 import { StatusReporter, formatFigure } from "../shared/status";
+import { handleControlMessage, loadNodeConfig, runStatefulNode } from "../shared/stateful-node";
 import { TopicStates } from "../shared/topic-state";
 import { parseSigmaConfig, type SigmaMessage, type SigmaWindowDef } from "./sigma-window-config";
 
@@ -18,15 +19,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const status = new StatusReporter(node);
 
-    let config: ReturnType<typeof parseSigmaConfig> | null = null;
-    let configError: InputError | null = null;
-    try {
-      config = parseSigmaConfig(def);
-    } catch (err) {
-      configError = err as InputError;
-      node.error(`invalid configuration: ${configError.message}`);
-      status.error(`bad ${configError.field}`);
-    }
+    const { config, error: configError } = loadNodeConfig(node, status, () => parseSigmaConfig(def));
 
     const seriesConfig = config?.series;
     const states = new TopicStates<SigmaSeries>(node, {
@@ -37,7 +30,6 @@ export = function register(RED: NodeAPI): void {
         decode: (saved) => SigmaSeries.fromJSON(saved as SigmaSeriesJSON, seriesConfig as SigmaSeriesConfig),
       },
     });
-    if (config) status.idle("waiting for data");
     const sample = emptySample();
 
     const showResult = (topic: string, result: SigmaResult): void => {
@@ -53,13 +45,8 @@ export = function register(RED: NodeAPI): void {
     };
 
     const handle = (msg: SigmaMessage, send: Send): void => {
-      if (msg.reset !== undefined && msg.reset !== false) {
-        if (msg.topic === undefined || msg.topic === null || msg.topic === "") states.clear();
-        else states.delete(seriesKey(msg));
-        status.idle(msg.topic ? `reset ${String(msg.topic)}` : "reset all");
-        return;
-      }
       if (config === null) throw configError as InputError;
+      if (handleControlMessage(msg, states, status)) return;
       const topic = seriesKey(msg);
       const batch = readPayload(msg, true, sample);
 
@@ -90,18 +77,7 @@ export = function register(RED: NodeAPI): void {
       send(event === null ? msg : [msg, event]);
     };
 
-    onInput<SigmaMessage>(node, status, (msg, send) => {
-      if (states.isLoaded) return handle(msg, send);
-      return states.ready.then(() => handle(msg, send));
-    });
-
-    node.on("close", (_removed: boolean, done: () => void) => {
-      status.close();
-      states.close().then(done, (err: Error) => {
-        node.warn(`could not save state on close: ${err.message}`);
-        done();
-      });
-    });
+    runStatefulNode<SigmaMessage, SigmaSeries>(node, status, states, handle);
   }
 
   RED.nodes.registerType("sigma-window", SigmaWindowNode);

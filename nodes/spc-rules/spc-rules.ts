@@ -3,9 +3,10 @@ import { InputError } from "../../lib/common/errors";
 import { ControlChart, runChart, type ChartPoint, type ControlChartJSON } from "../../lib/spc/chart";
 import type { RuleId } from "../../lib/spc/rules";
 import { eventMessage, type EventMessage } from "../shared/events";
-import { onInput, type Send } from "../shared/input";
+import type { Send } from "../shared/input";
 import { emptySample, readPayload, seriesKey } from "../shared/message";
 import { StatusReporter, formatFigure } from "../shared/status";
+import { handleControlMessage, loadNodeConfig, runStatefulNode } from "../shared/stateful-node";
 import { TopicStates } from "../shared/topic-state";
 import { parseSpcConfig, type SpcMessage, type SpcNodeConfig, type SpcRulesDef } from "./spc-rules-config";
 
@@ -30,15 +31,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const status = new StatusReporter(node);
 
-    let config: SpcNodeConfig | null = null;
-    let configError: InputError | null = null;
-    try {
-      config = parseSpcConfig(def);
-    } catch (err) {
-      configError = err instanceof InputError ? err : new InputError("config", (err as Error).message);
-      node.error(`invalid configuration: ${configError.message}`);
-      status.error(`bad ${configError.field}`);
-    }
+    const { config, error: configError } = loadNodeConfig(node, status, () => parseSpcConfig(def));
 
     const states = new TopicStates<SpcSeries>(node, {
       store: def.store ?? "",
@@ -54,7 +47,6 @@ export = function register(RED: NodeAPI): void {
       },
     });
     const sample = emptySample();
-    if (config) status.idle("waiting for data");
 
     const showPoint = (topic: string, point: ChartPoint): void => {
       const label = topic === "" ? "" : `${topic}: `;
@@ -97,26 +89,13 @@ export = function register(RED: NodeAPI): void {
     };
 
     const handle = (msg: SpcMessage, send: Send): void => {
-      const everyTopic = msg.topic === undefined || msg.topic === null || msg.topic === "";
-      if (msg.reset !== undefined && msg.reset !== false) {
-        if (everyTopic) states.clear();
-        else states.delete(seriesKey(msg));
-        status.idle(everyTopic ? "reset all" : `reset ${String(msg.topic)}`);
-        return;
-      }
       if (config === null) throw configError as InputError;
-      if (msg.command !== undefined) {
-        if (msg.command !== "relearn") throw new InputError("msg.command", `expected "relearn", got ${JSON.stringify(msg.command)}`);
-        const topics = everyTopic ? [...states.topics()] : [seriesKey(msg)];
-        for (const topic of topics) {
-          const series = states.get(topic);
-          series.chart.relearn();
-          series.flagging = NO_RULES;
-          states.changed(topic);
-        }
-        status.learning(everyTopic ? "relearning all" : `relearning ${String(msg.topic)}`);
-        return;
-      }
+      const relearn = (topic: string): void => {
+        const series = states.get(topic);
+        series.chart.relearn();
+        series.flagging = NO_RULES;
+      };
+      if (handleControlMessage(msg, states, status, { relearn })) return;
       const topic = seriesKey(msg);
       const batch = readPayload(msg, true, sample);
 
@@ -156,18 +135,7 @@ export = function register(RED: NodeAPI): void {
       send(events.length === 0 ? msg : [msg, events]);
     };
 
-    onInput<SpcMessage>(node, status, (msg, send) => {
-      if (states.isLoaded) return handle(msg, send);
-      return states.ready.then(() => handle(msg, send));
-    });
-
-    node.on("close", (_removed: boolean, done: () => void) => {
-      status.close();
-      states.close().then(done, (err: Error) => {
-        node.warn(`could not save state on close: ${err.message}`);
-        done();
-      });
-    });
+    runStatefulNode<SpcMessage, SpcSeries>(node, status, states, handle);
   }
 
   RED.nodes.registerType("spc-rules", SpcRulesNode);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import sinon from "sinon";
 import gapDetectorNode from "../../../nodes/gap-detector/gap-detector";
-import { collect, helper, loadWithFileContext, restartWithFileContext, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
+import { errorMessages, feed, probe, testFlow, type Msg } from "../../support/node-harness";
+import { helper, loadWithFileContext, restartWithFileContext, unloadAll, waitFor } from "../../support/runtime";
 
-type Msg = Record<string, unknown>;
 interface GapInfo {
   lastTimestamp: number | null;
   intervalMs: number | null;
@@ -23,41 +23,17 @@ interface GapEvent {
 const T0 = Date.UTC(2026, 10, 23, 12); // 07:00 in Bogota
 const MIN = 60_000;
 
-function flow(config: Record<string, unknown> = {}): FlowNode[] {
-  return [
-    { id: "f1", type: "tab", label: "test" },
-    { id: "n-gap", z: "f1", type: "gap-detector", name: "", intervalSeconds: 60, learnCount: 10, tolerance: 1.5, minorMaxHours: 2, moderateMaxHours: 12, staleSeconds: 0, timeZone: "America/Bogota", store: "", wires: [["n-out"], ["n-events"], ["n-backfill"]], ...config },
-    { id: "n-out", z: "f1", type: "helper" },
-    { id: "n-events", z: "f1", type: "helper" },
-    { id: "n-backfill", z: "f1", type: "helper" },
-    { id: "n-catch", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["n-caught"]] },
-    { id: "n-caught", z: "f1", type: "helper" },
-  ];
-}
+const DEFAULTS = { intervalSeconds: 60, learnCount: 10, tolerance: 1.5, minorMaxHours: 2, moderateMaxHours: 12, staleSeconds: 0, timeZone: "America/Bogota", store: "" };
+const flow = (config: Record<string, unknown> = {}) => testFlow("gap-detector", 3, { ...DEFAULTS, ...config });
 
-interface Harness {
-  input: { receive(msg: Msg): void };
-  out: Msg[];
-  events: Msg[];
-  backfill: Msg[];
-  caught: Msg[];
+function harness() {
+  const h = probe(3);
+  return { ...h, out: h.outputs[0], events: h.outputs[1], backfill: h.outputs[2] };
 }
+type Harness = ReturnType<typeof harness>;
 
-function harness(): Harness {
-  return {
-    input: helper.getNode("n-gap"),
-    out: collect(helper.getNode("n-out")),
-    events: collect(helper.getNode("n-events")),
-    backfill: collect(helper.getNode("n-backfill")),
-    caught: collect(helper.getNode("n-caught")),
-  };
-}
-
-async function feed(h: Harness, topic: string, times: number[]): Promise<void> {
-  const before = h.out.length + h.caught.length;
-  for (const t of times) h.input.receive({ topic, payload: { value: 1, timestamp: t } });
-  await waitFor(() => h.out.length + h.caught.length >= before + times.length, 5000, "outputs");
-}
+/** Readings with these data timestamps. */
+const feedTimes = (h: Harness, topic: string, times: number[]) => feed(h, topic, times.map((timestamp) => ({ value: 1, timestamp })));
 
 const gapOf = (msg: Msg): GapInfo => msg.gap as GapInfo;
 const eventsOf = (h: Harness): GapEvent[] => h.events.map((m) => m.payload as GapEvent);
@@ -70,7 +46,7 @@ describe("nodes/gap-detector in a Node-RED runtime", () => {
   it("reports a gap when data resumes: event, backfill request and msg.gap", async () => {
     await helper.load(gapDetectorNode, flow());
     const h = harness();
-    await feed(h, "FT-201", [T0, T0 + MIN, T0 + 2 * MIN, T0 + 42 * MIN, T0 + 43 * MIN]);
+    await feedTimes(h, "FT-201", [T0, T0 + MIN, T0 + 2 * MIN, T0 + 42 * MIN, T0 + 43 * MIN]);
     await waitFor(() => h.events.length === 1 && h.backfill.length === 1);
     const event = eventsOf(h)[0];
     assert.equal(event.event, "gap");
@@ -96,7 +72,7 @@ describe("nodes/gap-detector in a Node-RED runtime", () => {
   it("grades severity by duration and counts duplicates and late samples without false gaps", async () => {
     await helper.load(gapDetectorNode, flow());
     const h = harness();
-    await feed(h, "A", [T0, T0 + MIN, T0 + MIN, T0 + 30_000, T0 + 2 * MIN, T0 + 2 * MIN + 13 * 3600_000]);
+    await feedTimes(h, "A", [T0, T0 + MIN, T0 + MIN, T0 + 30_000, T0 + 2 * MIN, T0 + 2 * MIN + 13 * 3600_000]);
     await waitFor(() => h.events.length === 1);
     assert.deepEqual(
       h.out.map((m) => gapOf(m).outcome),
@@ -111,7 +87,7 @@ describe("nodes/gap-detector in a Node-RED runtime", () => {
     const h = harness();
     const midnight = Date.UTC(2026, 10, 23, 5); // 00:00 in Bogota
     const times = Array.from({ length: 144 }, (_, i) => midnight + i * 600_000).filter((_, i) => i % 10 !== 3);
-    await feed(h, "ANH.oil_rate", times);
+    await feedTimes(h, "ANH.oil_rate", times);
     const last = gapOf(h.out[h.out.length - 1]);
     assert.ok(last.completenessToday !== null);
     // The last sample is slot 142 (slot 143 is one of the missing ones): 143 slots so far, 14 of them empty.
@@ -142,11 +118,11 @@ describe("nodes/gap-detector in a Node-RED runtime", () => {
     h.input.receive({ topic: "X", payload: 1, staleSeconds: -5 });
     h.input.receive({ topic: "X", payload: [1, "later"] });
     await waitFor(() => h.caught.length === 3);
-    const messages = h.caught.map((m) => (m.error as { message: string }).message);
+    const messages = errorMessages(h);
     assert.match(messages[0], /msg\.payload\.timestamp: expected epoch milliseconds or an ISO 8601 date/);
     assert.match(messages[1], /msg\.staleSeconds: expected seconds >= 0/);
     assert.match(messages[2], /msg\.payload\[1\]/);
-    await feed(h, "X", [T0]);
+    await feedTimes(h, "X", [T0]);
     assert.equal(gapOf(h.out[0]).outcome, "first");
     await unloadAll();
 
@@ -161,11 +137,11 @@ describe("nodes/gap-detector in a Node-RED runtime", () => {
     const persistent = flow({ store: "file", intervalSeconds: "auto", learnCount: 3 });
     await loadWithFileContext([gapDetectorNode], persistent);
     let h = harness();
-    await feed(h, "R", [T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
+    await feedTimes(h, "R", [T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]);
     assert.equal(gapOf(h.out[3]).intervalMs, MIN, "learned");
     await restartWithFileContext([gapDetectorNode], persistent);
     h = harness();
-    await feed(h, "R", [T0 + 10 * MIN]);
+    await feedTimes(h, "R", [T0 + 10 * MIN]);
     await waitFor(() => h.events.length === 1);
     assert.equal(eventsOf(h)[0].details.missing, 6);
   });

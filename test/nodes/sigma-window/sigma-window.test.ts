@@ -1,42 +1,17 @@
 import assert from "node:assert/strict";
 import sigmaWindowNode from "../../../nodes/sigma-window/sigma-window";
 import { twoPassStats, relativeError } from "../../support/reference";
-import { collect, helper, loadWithFileContext, restartWithFileContext, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
+import { feed, probe, testFlow, NODE_ID, type Msg } from "../../support/node-harness";
+import { helper, loadWithFileContext, restartWithFileContext, unloadAll, waitFor } from "../../support/runtime";
 
-type Msg = Record<string, unknown>;
 type Sigma = { mean: number; std: number | null; populationStd: number; cv: number; min: number; max: number; n: number; state: string; limit: number | null; excluded: number; used: boolean };
 
-function flow(config: Record<string, unknown> = {}): FlowNode[] {
-  return [
-    { id: "f1", type: "tab", label: "test" },
-    { id: "s1", z: "f1", type: "sigma-window", name: "sigma", windowType: "count", window: 5, classification: "fixed", threshold: 1, factor: 1, referenceSize: 100, hysteresis: 0, store: "", wires: [["n-out"], ["n-events"]], ...config },
-    { id: "n-out", z: "f1", type: "helper" },
-    { id: "n-events", z: "f1", type: "helper" },
-    { id: "n-catch", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["n-caught"]] },
-    { id: "n-caught", z: "f1", type: "helper" },
-  ];
-}
+const DEFAULTS = { windowType: "count", window: 5, classification: "fixed", threshold: 1, factor: 1, referenceSize: 100, hysteresis: 0, store: "" };
+const flow = (config: Record<string, unknown> = {}) => testFlow("sigma-window", 2, { ...DEFAULTS, ...config });
 
-interface Harness {
-  input: { receive(msg: Msg): void };
-  out: Msg[];
-  events: Msg[];
-  caught: Msg[];
-}
-
-function harness(): Harness {
-  return {
-    input: helper.getNode("s1"),
-    out: collect(helper.getNode("n-out")),
-    events: collect(helper.getNode("n-events")),
-    caught: collect(helper.getNode("n-caught")),
-  };
-}
-
-async function feed(h: Harness, topic: string, values: unknown[]): Promise<void> {
-  const before = h.out.length + h.caught.length;
-  for (const payload of values) h.input.receive({ topic, payload });
-  await waitFor(() => h.out.length + h.caught.length >= before + values.length, 5000, "outputs");
+function harness() {
+  const h = probe(2);
+  return { ...h, out: h.outputs[0], events: h.outputs[1] };
 }
 
 const sigmaOf = (msg: Msg): Sigma => msg.sigma as Sigma;
@@ -145,7 +120,7 @@ describe("nodes/sigma-window in a Node-RED runtime", () => {
     await helper.load(sigmaWindowNode, flow());
     const h = harness();
     const statuses: { fill?: string; shape?: string }[] = [];
-    helper.getNode("s1").on("call:status", (call: { args: [{ fill?: string; shape?: string }] }) => statuses.push(call.args[0]));
+    helper.getNode(NODE_ID).on("call:status", (call: { args: [{ fill?: string; shape?: string }] }) => statuses.push(call.args[0]));
     const bad: [unknown, RegExp][] = [
       ["abc", /msg\.payload: expected a finite number or an object \{value: number, timestamp\?, quality\?\}, got string "abc"/],
       [null, /msg\.payload: .*got null/],
@@ -158,7 +133,7 @@ describe("nodes/sigma-window in a Node-RED runtime", () => {
     bad.forEach(([, pattern], i) => {
       const error = h.caught[i].error as { message: string; source: { id: string } };
       assert.match(error.message, pattern);
-      assert.equal(error.source.id, "s1");
+      assert.equal(error.source.id, NODE_ID);
     });
     await waitFor(() => statuses.some((s) => s.fill === "red" && s.shape === "ring"), 2000, "red ring");
     await feed(h, "X", [1, 2]);

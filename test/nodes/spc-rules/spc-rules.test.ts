@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import spcRulesNode from "../../../nodes/spc-rules/spc-rules";
-import { collect, helper, loadWithFileContext, restartWithFileContext, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
+import { errorMessages, feed, probe, testFlow, type Msg } from "../../support/node-harness";
+import { helper, loadWithFileContext, restartWithFileContext, unloadAll, waitFor } from "../../support/runtime";
 
-type Msg = Record<string, unknown>;
 interface Spc {
   value: number;
   center: number | null;
@@ -21,38 +21,14 @@ interface SpcEvent {
   details: { rule?: string; cleared?: string[] };
 }
 
-function flow(config: Record<string, unknown> = {}): FlowNode[] {
-  return [
-    { id: "f1", type: "tab", label: "test" },
-    { id: "n-spc", z: "f1", type: "spc-rules", name: "", limits: "baseline", center: "", sigma: "", baselineSize: 5, window: 20, sigmaMethod: "moving-range", sigmaMultiplier: 3, rules: ["nelson-1", "nelson-2"], severities: {}, store: "", wires: [["n-out"], ["n-events"]], ...config },
-    { id: "n-out", z: "f1", type: "helper" },
-    { id: "n-events", z: "f1", type: "helper" },
-    { id: "n-catch", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["n-caught"]] },
-    { id: "n-caught", z: "f1", type: "helper" },
-  ];
-}
+const DEFAULTS = { limits: "baseline", center: "", sigma: "", baselineSize: 5, window: 20, sigmaMethod: "moving-range", sigmaMultiplier: 3, rules: ["nelson-1", "nelson-2"], severities: {}, store: "" };
+const flow = (config: Record<string, unknown> = {}) => testFlow("spc-rules", 2, { ...DEFAULTS, ...config });
 
-interface Harness {
-  input: { receive(msg: Msg): void };
-  out: Msg[];
-  events: Msg[];
-  caught: Msg[];
+function harness() {
+  const h = probe(2);
+  return { ...h, out: h.outputs[0], events: h.outputs[1] };
 }
-
-function harness(): Harness {
-  return {
-    input: helper.getNode("n-spc"),
-    out: collect(helper.getNode("n-out")),
-    events: collect(helper.getNode("n-events")),
-    caught: collect(helper.getNode("n-caught")),
-  };
-}
-
-async function feed(h: Harness, topic: string, values: unknown[]): Promise<void> {
-  const before = h.out.length + h.caught.length;
-  for (const payload of values) h.input.receive({ topic, payload });
-  await waitFor(() => h.out.length + h.caught.length >= before + values.length, 5000, "outputs");
-}
+type Harness = ReturnType<typeof harness>;
 
 const spcOf = (msg: Msg): Spc => msg.spc as Spc;
 const eventsOf = (h: Harness): SpcEvent[] => h.events.map((m) => m.payload as SpcEvent);
@@ -155,7 +131,7 @@ describe("nodes/spc-rules in a Node-RED runtime", () => {
     h.input.receive({ topic: "X", payload: { value: NaN } });
     h.input.receive({ topic: "X", command: "explode" });
     await waitFor(() => h.caught.length === 3);
-    const messages = h.caught.map((m) => (m.error as { message: string }).message);
+    const messages = errorMessages(h);
     assert.match(messages[0], /msg\.payload: expected a finite number or an object/);
     assert.match(messages[1], /msg\.payload\.value: expected a finite number, got NaN/);
     assert.match(messages[2], /msg\.command: expected "relearn"/);

@@ -1,0 +1,39 @@
+// Editor helpers shared by every node of this package. The build puts this script at the top of each
+// node's .html (Node-RED loads node editors as HTML, so there is no module to import); it defines its
+// namespace once, whichever node's HTML the editor reads first.
+(function () {
+  "use strict";
+  if (window.FieldReliabilityEditor) return;
+
+  function isNumber(v) {
+    return v !== "" && v !== null && v !== undefined && isFinite(Number(v));
+  }
+
+  window.FieldReliabilityEditor = {
+    isNumber: isNumber,
+    isPositive: function (v) {
+      return isNumber(v) && Number(v) > 0;
+    },
+    isNonNegative: function (v) {
+      return isNumber(v) && Number(v) >= 0;
+    },
+    /** a validator: a whole number >= min */
+    wholeAtLeast: function (min) {
+      return function (v) {
+        return isNumber(v) && Number.isInteger(Number(v)) && Number(v) >= min;
+      };
+    },
+    /** Fills the "State store" select with the context stores of settings.js and selects `current`. */
+    fillStoreSelect: function (select, current) {
+      var stores = (RED.settings.context && RED.settings.context.stores) || [];
+      select.append($("<option></option>").val("").text("default"));
+      stores.forEach(function (name) {
+        select.append($("<option></option>").val(name).text(name));
+      });
+      if (current && stores.indexOf(current) === -1) {
+        select.append($("<option></option>").val(current).text(current + " (not configured)"));
+      }
+      select.val(current || "");
+    },
+  };
+})();
