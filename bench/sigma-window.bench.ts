@@ -1,6 +1,6 @@
 import { RollingWindow } from "../lib/stats/rolling-window";
 import { median, type BenchRow } from "./run";
-import { measureThroughput, startRuntime, stopRuntime } from "./support/runtime";
+import { comparePaired, startRuntime, stopRuntime } from "./support/runtime";
 
 function coreUpdatesPerSecond(spec: ConstructorParameters<typeof RollingWindow>[0], updates: number): number {
   const data = new Float64Array(1 << 16);
@@ -40,24 +40,13 @@ export async function run(): Promise<BenchRow[]> {
   // A plant-like signal: 100 tags, each calm and then turbulent in phases of 250 of its own samples.
   const message = (i: number) => ({ topic: `tag-${i % 100}`, payload: 50 + Math.sin(i * 0.7) * (i % 50000 < 25000 ? 0.1 : 3) });
   const count = 100_000;
-  await measureThroughput("n-sigma", "n-sinkA", message, 20_000);
-  await measureThroughput("n-smooth", "n-sinkB", message, 20_000);
-  const ours: number[] = [];
-  const peer: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    const a = await measureThroughput("n-sigma", "n-sinkA", message, count);
-    const b = await measureThroughput("n-smooth", "n-sinkB", message, count);
-    ours.push(a.messagesPerSecond);
-    peer.push(b.messagesPerSecond);
-    ratios.push(a.messagesPerSecond / b.messagesPerSecond);
-  }
+  const paired = await comparePaired({ input: "n-sigma", sink: "n-sinkA" }, { input: "n-smooth", sink: "n-sinkB" }, message, count);
   await stopRuntime();
   rows.push({
     metric: "node msg/s, 100 topics, window 20",
-    value: median(ours),
+    value: paired.ours,
     unit: "msg/s",
-    peer: { name: "node-red-node-smooth (sd)", value: median(peer), ratio: median(ratios) },
+    peer: { name: "node-red-node-smooth (sd)", value: paired.peer, ratio: paired.ratio },
     note: `ratio = median of 5 paired rounds of ${count} messages; sigma-window also computes mean, population σ, CV, min, max and the stable/turbulent state`,
   });
   return rows;

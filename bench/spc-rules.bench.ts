@@ -1,7 +1,7 @@
 import { ControlChart } from "../lib/spc/chart";
 import { RULE_IDS } from "../lib/spc/rules";
 import { median, type BenchRow } from "./run";
-import { measureThroughput, startRuntime, stopRuntime } from "./support/runtime";
+import { comparePaired, startRuntime, stopRuntime } from "./support/runtime";
 
 function corePointsPerSecond(points: number, limits: "baseline" | "rolling"): number {
   const data = new Float64Array(1 << 16);
@@ -47,24 +47,13 @@ export async function run(): Promise<BenchRow[]> {
   ]);
   const message = (i: number) => ({ topic: `tag-${i % 100}`, payload: 100 + Math.sin(i * 0.37) * 2 + (i % 9973 < 300 ? 3 : 0) });
   const count = 100_000;
-  await measureThroughput("n-spc", "n-sinkA", message, 20_000);
-  await measureThroughput("n-function", "n-sinkB", message, 20_000);
-  const ours: number[] = [];
-  const peer: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < 5; round++) {
-    const a = await measureThroughput("n-spc", "n-sinkA", message, count);
-    const b = await measureThroughput("n-function", "n-sinkB", message, count);
-    ours.push(a.messagesPerSecond);
-    peer.push(b.messagesPerSecond);
-    ratios.push(a.messagesPerSecond / b.messagesPerSecond);
-  }
+  const paired = await comparePaired({ input: "n-spc", sink: "n-sinkA" }, { input: "n-function", sink: "n-sinkB" }, message, count);
   await stopRuntime();
   rows.push({
     metric: "node msg/s, 100 topics, all 12 rules",
-    value: median(ours),
+    value: paired.ours,
     unit: "msg/s",
-    peer: { name: "function node, rule 1 over a 20-value window", value: median(peer), ratio: median(ratios) },
+    peer: { name: "function node, rule 1 over a 20-value window", value: paired.peer, ratio: paired.ratio },
     note: `median of 5 paired rounds of ${count} messages`,
   });
   return rows;

@@ -6,6 +6,7 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
+import { median } from "../run";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RED = require("node-red");
@@ -107,4 +108,37 @@ export async function measureThroughput(
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return { messages: count, seconds, messagesPerSecond: count / seconds, heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20 };
+}
+
+export interface PairedComparison {
+  ours: number;
+  peer: number;
+  /** median of the per-round ratios ours / peer */
+  ratio: number;
+}
+
+/**
+ * Our node against the peer in the same runtime: one warm-up each, then `rounds` alternating rounds
+ * of `count` messages, so drift of a shared machine hits both alike. Medians of the rounds.
+ */
+export async function comparePaired(
+  ours: { input: string; sink: string },
+  peer: { input: string; sink: string },
+  makeMessage: (i: number) => Record<string, unknown>,
+  count: number,
+  rounds = 5,
+): Promise<PairedComparison> {
+  await measureThroughput(ours.input, ours.sink, makeMessage, Math.ceil(count / 5));
+  await measureThroughput(peer.input, peer.sink, makeMessage, Math.ceil(count / 5));
+  const a: number[] = [];
+  const b: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const x = await measureThroughput(ours.input, ours.sink, makeMessage, count);
+    const y = await measureThroughput(peer.input, peer.sink, makeMessage, count);
+    a.push(x.messagesPerSecond);
+    b.push(y.messagesPerSecond);
+    ratios.push(x.messagesPerSecond / y.messagesPerSecond);
+  }
+  return { ours: median(a), peer: median(b), ratio: median(ratios) };
 }

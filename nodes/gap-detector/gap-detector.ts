@@ -108,10 +108,11 @@ export = function register(RED: NodeAPI): void {
       payload: { topic, start: gap.start, end: gap.end, startISO: new Date(gap.start).toISOString(), endISO: new Date(gap.end).toISOString(), missing: gap.missing },
     });
 
+    const controls = { relearn: (topic: string) => states.get(topic).detector.relearn(), forget: (topic: string) => watchdog.remove(topic) };
+
     const handle = (msg: GapMessage, send: Send): void => {
       if (config === null) throw configError as InputError;
-      const handlers = { relearn: (topic: string) => states.get(topic).detector.relearn(), forget: (topic: string) => watchdog.remove(topic) };
-      if (handleControlMessage(msg, states, status, handlers)) return;
+      if (handleControlMessage(msg, states, status, controls)) return;
       const topic = seriesKey(msg);
 
       if (Array.isArray(msg.payload)) {

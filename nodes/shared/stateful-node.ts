@@ -43,14 +43,19 @@ export interface ControlHandlers {
   forget?(topic: string): void;
 }
 
+const NO_HANDLERS: ControlHandlers = {};
+
 /**
  * msg.reset (forget msg.topic, or every topic without one) and msg.command. Returns true when the
  * message was a control message and has been handled (it is not passed on).
  */
-export function handleControlMessage<T>(msg: ControlMessage, states: TopicStates<T>, status: StatusReporter, handlers: ControlHandlers = {}): boolean {
+export function handleControlMessage<T>(msg: ControlMessage, states: TopicStates<T>, status: StatusReporter, handlers: ControlHandlers = NO_HANDLERS): boolean {
+  const isReset = msg.reset !== undefined && msg.reset !== false;
+  // Checked first and cheaply: this runs for every data message.
+  if (!isReset && (msg.command === undefined || handlers.relearn === undefined)) return false;
   const everyTopic = msg.topic === undefined || msg.topic === null || msg.topic === "";
   const topics = (): string[] => (everyTopic ? [...states.topics()] : [seriesKey(msg)]);
-  if (msg.reset !== undefined && msg.reset !== false) {
+  if (isReset) {
     for (const topic of topics()) {
       states.delete(topic);
       handlers.forget?.(topic);
@@ -58,8 +63,8 @@ export function handleControlMessage<T>(msg: ControlMessage, states: TopicStates
     status.idle(everyTopic ? "reset all" : `reset ${String(msg.topic)}`);
     return true;
   }
-  // A node without commands leaves msg.command alone: it may belong to another node downstream.
-  if (msg.command === undefined || handlers.relearn === undefined) return false;
+  // (A node without commands leaves msg.command alone: it may belong to another node downstream.)
+  if (handlers.relearn === undefined) return false;
   if (msg.command !== "relearn") throw new InputError("msg.command", `expected "relearn", got ${JSON.stringify(msg.command)}`);
   for (const topic of topics()) {
     handlers.relearn(topic);

@@ -88,14 +88,17 @@ export = function register(RED: NodeAPI): void {
       return events;
     };
 
-    const handle = (msg: SpcMessage, send: Send): void => {
-      if (config === null) throw configError as InputError;
-      const relearn = (topic: string): void => {
+    const controls = {
+      relearn: (topic: string): void => {
         const series = states.get(topic);
         series.chart.relearn();
         series.flagging = NO_RULES;
-      };
-      if (handleControlMessage(msg, states, status, { relearn })) return;
+      },
+    };
+
+    const handle = (msg: SpcMessage, send: Send): void => {
+      if (config === null) throw configError as InputError;
+      if (handleControlMessage(msg, states, status, controls)) return;
       const topic = seriesKey(msg);
       const batch = readPayload(msg, true, sample);
 
