@@ -41,20 +41,27 @@ function readOne(item: unknown, field: string, fallbackTime: number, outerQualit
     into.good = outerQuality === undefined ? true : isGoodQuality(outerQuality, "msg.quality");
     return into;
   }
-  if (item !== null && typeof item === "object" && !Array.isArray(item) && !Buffer.isBuffer(item)) {
-    const record = item as { value?: unknown; timestamp?: unknown; quality?: unknown };
-    const value = record.value;
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new InputError(`${field}.value`, `expected a finite number, got ${describeValue(value)}`);
+  const record = item !== null && typeof item === "object" && !Array.isArray(item) && !Buffer.isBuffer(item) ? (item as { value?: unknown; timestamp?: unknown; quality?: unknown }) : null;
+  const quality = record?.quality !== undefined ? record.quality : outerQuality;
+  const qualityField = record?.quality !== undefined ? `${field}.quality` : "msg.quality";
+  const good = quality === undefined ? true : isGoodQuality(quality, qualityField);
+  const value = record ? record.value : item;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    // A source that lost its value says so with a bad quality and no value (Modbus timeout, OPC UA
+    // BadNoCommunication): that reading is counted as excluded, not an error.
+    if (!good && (value === null || value === undefined || (typeof value === "number" && Number.isNaN(value)))) {
+      into.value = NaN;
+      into.timestamp = record?.timestamp === undefined ? fallbackTime : parseTimestamp(record.timestamp, `${field}.timestamp`);
+      into.good = false;
+      return into;
     }
-    into.value = value;
-    into.timestamp = record.timestamp === undefined ? fallbackTime : parseTimestamp(record.timestamp, `${field}.timestamp`);
-    const quality = record.quality !== undefined ? record.quality : outerQuality;
-    const qualityField = record.quality !== undefined ? `${field}.quality` : "msg.quality";
-    into.good = quality === undefined ? true : isGoodQuality(quality, qualityField);
-    return into;
+    if (record) throw new InputError(`${field}.value`, `expected a finite number, got ${describeValue(value)}`);
+    throw new InputError(field, `expected ${PAYLOAD_FORM}, got ${describeValue(item)}`);
   }
-  throw new InputError(field, `expected ${PAYLOAD_FORM}, got ${describeValue(item)}`);
+  into.value = value;
+  into.timestamp = record?.timestamp === undefined ? fallbackTime : parseTimestamp(record.timestamp, `${field}.timestamp`);
+  into.good = good;
+  return into;
 }
 
 /**

@@ -116,6 +116,20 @@ describe("nodes/sigma-window in a Node-RED runtime", () => {
     assert.equal(sigmaOf(h.out[1]).used, false);
   });
 
+  it("counts a reading without a value but with a bad quality as excluded, not as an error", async () => {
+    await helper.load(sigmaWindowNode, flow());
+    const h = harness();
+    await feed(h, "MB-1", [2, { value: null, quality: 0 }, { value: 4, quality: 192 }]);
+    h.input.receive({ topic: "MB-1", payload: null, quality: "BadNoCommunication" });
+    await waitFor(() => h.out.length === 4);
+    assert.equal(h.caught.length, 0);
+    assert.equal(sigmaOf(h.out[3]).excluded, 2);
+    assert.equal(sigmaOf(h.out[3]).n, 2);
+    h.input.receive({ topic: "MB-1", payload: null, quality: 192 });
+    await waitFor(() => h.caught.length === 1);
+    assert.match((h.caught[0].error as { message: string }).message, /msg\.payload: expected a finite number/);
+  });
+
   it("sends bad input to a Catch node with the field named, and keeps working", async () => {
     await helper.load(sigmaWindowNode, flow());
     const h = harness();
