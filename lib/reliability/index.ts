@@ -1,0 +1,3 @@
+export * from "./hypothesis";
+export * from "./profiles";
+export * from "./score";

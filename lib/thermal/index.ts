@@ -1,0 +1,4 @@
+export * from "./config";
+export * from "./frame";
+export * from "./overlay";
+export * from "./segment";
