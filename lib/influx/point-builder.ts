@@ -1,0 +1,276 @@
+import { InputError, describeValue } from "../common/errors";
+import { IntegerValue, encodePoint, parsePointTime, timeFromMs, type FieldValue, type Point, type PointTime, type Precision } from "./line-protocol";
+
+/**
+ * Points from messages of the shared contract: `{topic, payload: number | {value, timestamp, quality}}`,
+ * objects of several fields, explicit points `{measurement, tags, fields, timestamp}` (the shape
+ * node-red-contrib-influxdb's batch node takes) and arrays of any of these. Opt-in analytic results
+ * (msg.sigma.std, msg.spc.violations, msg.anomaly.score, msg.gap.*) become extra fields of the point.
+ */
+
+export interface PointBuilderOptions {
+  /** measurement when the message names none (msg.measurement / payload.measurement) */
+  measurement: string;
+  /** tag key that receives msg.topic; "" = msg.topic is not written */
+  topicTag: string;
+  /** tags on every point (msg.tags and point tags add to them and win) */
+  tags: Record<string, string>;
+  /** field name of a single value (a number payload or payload.value) */
+  valueField: string;
+  /** field name of the quality code; "" = quality is not written */
+  qualityField: string;
+  /** message paths written as extra fields: "sigma.std", "spc.violations", "gap.*" (every scalar of msg.gap) */
+  analytics: string[];
+  /** field names written as integers (`12i`); every other number is a float, so a type never flips */
+  integerFields: string[];
+}
+
+export const DEFAULT_POINT_OPTIONS: PointBuilderOptions = {
+  measurement: "telemetry",
+  topicTag: "tag",
+  tags: {},
+  valueField: "value",
+  qualityField: "quality",
+  analytics: [],
+  integerFields: [],
+};
+
+const KEY_FORM = "a name of letters, digits, _ - . : / (no leading _ as InfluxDB reserves it)";
+
+function validateName(value: unknown, field: string, allowEmpty: boolean): string {
+  if (value === undefined || value === null) value = "";
+  if (typeof value !== "string") throw new InputError(field, `expected ${KEY_FORM}, got ${describeValue(value)}`);
+  const name = value.trim();
+  if (name === "" && !allowEmpty) throw new InputError(field, `expected ${KEY_FORM}, got an empty name`);
+  if (name.startsWith("_")) throw new InputError(field, `expected ${KEY_FORM}, got ${describeValue(name)}`);
+  return name;
+}
+
+/** A tag set from an object of scalars (the editor's JSON or msg.tags). */
+export function parseTags(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null || value === "") return {};
+  let tags = value;
+  if (typeof value === "string") {
+    try {
+      tags = JSON.parse(value);
+    } catch {
+      throw new InputError(field, `expected a JSON object like {"site": "north"}, got ${describeValue(value)}`);
+    }
+  }
+  if (tags === null || typeof tags !== "object" || Array.isArray(tags)) throw new InputError(field, `expected an object of tag names to values, got ${describeValue(tags)}`);
+  const source = tags as Record<string, unknown>;
+  // The common case (string values, plain keys) is used as it is: no copy per point.
+  let plain = true;
+  for (const key in source) {
+    const tagValue = source[key];
+    if (typeof tagValue !== "string" || tagValue === "" || key === "" || key.charCodeAt(0) === 95 /* _ */) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return source as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const key in source) {
+    const tagValue = source[key];
+    if (tagValue === undefined || tagValue === null || tagValue === "") continue;
+    const type = typeof tagValue;
+    if (type !== "string" && type !== "number" && type !== "boolean") {
+      throw new InputError(`${field}.${key}`, `expected a string, number or boolean tag value, got ${describeValue(tagValue)}`);
+    }
+    out[validateName(key, `${field} key`, false)] = type === "string" ? (tagValue as string) : String(tagValue);
+  }
+  return out;
+}
+
+/** A list from an array or a comma/space separated string. */
+export function parseNameList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null || value === "") return [];
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(/[,\s]+/) : null;
+  if (items === null) throw new InputError(field, `expected a comma-separated list of names, got ${describeValue(value)}`);
+  return items.filter((item) => item !== "").map((item, i) => validateName(item, `${field}[${i}]`, false));
+}
+
+/** Options as the editor stores them: lists as comma-separated text, tags as JSON text. */
+export type PointBuilderInput = Partial<Omit<PointBuilderOptions, "analytics" | "integerFields" | "tags">> & {
+  analytics?: string | string[];
+  integerFields?: string | string[];
+  tags?: string | Record<string, unknown>;
+};
+
+export function resolvePointOptions(options: PointBuilderInput): PointBuilderOptions {
+  const merged = { ...DEFAULT_POINT_OPTIONS, ...options };
+  const analytics = parseNameList(merged.analytics, "analytics");
+  for (const path of analytics) {
+    if (!/^[A-Za-z][\w-]*(\.[A-Za-z0-9][\w-]*)*(\.\*)?$/.test(path)) {
+      throw new InputError("analytics", `expected message paths like "sigma.std" or "gap.*", got ${describeValue(path)}`);
+    }
+  }
+  return {
+    measurement: validateName(merged.measurement, "measurement", false),
+    topicTag: validateName(merged.topicTag, "topicTag", true),
+    tags: parseTags(merged.tags, "tags"),
+    valueField: validateName(merged.valueField, "valueField", false),
+    qualityField: validateName(merged.qualityField, "qualityField", true),
+    analytics,
+    integerFields: parseNameList(merged.integerFields, "integerFields"),
+  };
+}
+
+interface MessageLike {
+  topic?: unknown;
+  payload?: unknown;
+  timestamp?: unknown;
+  quality?: unknown;
+  measurement?: unknown;
+  tags?: unknown;
+  [key: string]: unknown;
+}
+
+const RESERVED_KEYS = new Set(["timestamp", "time", "quality", "measurement", "tags"]);
+
+function isEmpty(object: Record<string, string>): boolean {
+  for (const key in object) if (key !== undefined) return false;
+  return true;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date);
+}
+
+export class PointBuilder {
+  private readonly integerFields: Set<string>;
+  private readonly analytics: Array<{ path: string[]; wildcard: boolean; prefix: string }>;
+
+  constructor(readonly options: PointBuilderOptions) {
+    this.integerFields = new Set(options.integerFields);
+    this.analytics = options.analytics.map((spec) => {
+      const wildcard = spec.endsWith(".*");
+      const path = (wildcard ? spec.slice(0, -2) : spec).split(".");
+      return { path, wildcard, prefix: path.join("_") };
+    });
+  }
+
+  /**
+   * The points of one message, stamped with the message's time (payload.timestamp, msg.timestamp,
+   * else `arrivalMs`: the time the message reached the node, never the later time of the write).
+   */
+  build(msg: MessageLike, arrivalMs: number): Point[] {
+    const measurement = msg.measurement === undefined ? this.options.measurement : validateName(msg.measurement, "msg.measurement", false);
+    let tags = this.options.tags;
+    if (msg.tags !== undefined) tags = { ...tags, ...parseTags(msg.tags, "msg.tags") };
+    if (this.options.topicTag !== "" && msg.topic !== undefined && msg.topic !== null && msg.topic !== "") {
+      if (typeof msg.topic !== "string" && typeof msg.topic !== "number") throw new InputError("msg.topic", `expected a string tag name, got ${describeValue(msg.topic)}`);
+      tags = { ...tags, [this.options.topicTag]: String(msg.topic) };
+    }
+    const messageTime = msg.timestamp === undefined ? null : parsePointTime(msg.timestamp, "msg.timestamp");
+    const fallbackTime = messageTime ?? timeFromMs(arrivalMs);
+    const payload = msg.payload;
+    if (Array.isArray(payload)) {
+      return payload.map((item, i) => this.pointOf(item, `msg.payload[${i}]`, measurement, tags, fallbackTime, msg.quality, null));
+    }
+    return [this.pointOf(payload, "msg.payload", measurement, tags, fallbackTime, msg.quality, msg)];
+  }
+
+  /** `build` encoded as line protocol. */
+  lines(msg: MessageLike, arrivalMs: number, precision: Precision): string[] {
+    const points = this.build(msg, arrivalMs);
+    const out = new Array<string>(points.length);
+    for (let i = 0; i < points.length; i++) out[i] = encodePoint(points[i], precision);
+    return out;
+  }
+
+  private pointOf(item: unknown, field: string, measurement: string, tags: Record<string, string>, fallbackTime: PointTime, outerQuality: unknown, msg: MessageLike | null): Point {
+    const fields: Record<string, FieldValue> = {};
+    let fieldCount = 0;
+    let time = fallbackTime;
+    let quality = outerQuality;
+    if (typeof item === "number" || typeof item === "boolean" || typeof item === "string") {
+      fields[this.options.valueField] = this.fieldValue(this.options.valueField, item, field);
+      fieldCount++;
+    } else if (isPlainObject(item)) {
+      if (item.timestamp !== undefined || item.time !== undefined) {
+        time = parsePointTime(item.timestamp ?? item.time, `${field}.${item.timestamp !== undefined ? "timestamp" : "time"}`);
+      }
+      if (item.quality !== undefined) quality = item.quality;
+      if (item.measurement !== undefined) measurement = validateName(item.measurement, `${field}.measurement`, false);
+      if (item.tags !== undefined) {
+        const own = parseTags(item.tags, `${field}.tags`);
+        tags = isEmpty(tags) ? own : { ...tags, ...own };
+      }
+      const source = item.fields !== undefined ? item.fields : item;
+      const sourceField = item.fields !== undefined ? `${field}.fields` : field;
+      if (!isPlainObject(source)) throw new InputError(sourceField, `expected an object of field names to values, got ${describeValue(source)}`);
+      for (const key in source) {
+        if (source === item && RESERVED_KEYS.has(key)) continue;
+        const value = source[key];
+        if (value === undefined || value === null) continue;
+        const name = key === "value" && source === item ? this.options.valueField : key;
+        fields[name] = this.fieldValue(name, value, `${sourceField}.${key}`);
+        fieldCount++;
+      }
+    } else {
+      throw new InputError(field, `expected a number, boolean, string, an object {value, timestamp?, quality?} or a point {measurement?, tags?, fields, timestamp?}, got ${describeValue(item)}`);
+    }
+    if (quality !== undefined && quality !== null && this.options.qualityField !== "") {
+      fields[this.options.qualityField] = qualityValue(quality, field === "msg.payload" ? "msg.quality" : `${field}.quality`);
+      fieldCount++;
+    }
+    if (msg !== null && this.analytics.length > 0) {
+      this.addAnalytics(msg, fields);
+      fieldCount = Object.keys(fields).length;
+    }
+    if (fieldCount === 0) throw new InputError(field, "no field to write (InfluxDB needs at least one value)");
+    return { measurement, tags, fields, time };
+  }
+
+  private fieldValue(name: string, value: unknown, field: string): FieldValue {
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) throw new InputError(field, `expected a finite number (InfluxDB stores no NaN or Infinity), got ${describeValue(value)}`);
+      if (this.integerFields.has(name)) {
+        if (!Number.isSafeInteger(value)) throw new InputError(field, `field "${name}" is written as an integer: expected a whole number, got ${value}`);
+        return new IntegerValue(value);
+      }
+      return value;
+    }
+    if (typeof value === "boolean" || typeof value === "string" || typeof value === "bigint") return value;
+    throw new InputError(field, `expected a number, boolean or string, got ${describeValue(value)}`);
+  }
+
+  private addAnalytics(msg: MessageLike, fields: Record<string, FieldValue>): void {
+    for (const spec of this.analytics) {
+      let value: unknown = msg;
+      for (const part of spec.path) {
+        if (value === null || typeof value !== "object") {
+          value = undefined;
+          break;
+        }
+        value = (value as Record<string, unknown>)[part];
+      }
+      if (spec.wildcard) {
+        if (!isPlainObject(value)) continue;
+        for (const key in value) this.addAnalytic(`${spec.prefix}_${key}`, value[key], fields);
+      } else {
+        this.addAnalytic(spec.prefix, value, fields);
+      }
+    }
+  }
+
+  /** Scalars as they are, arrays (such as spc.violations) as their count; null, objects and NaN skipped. */
+  private addAnalytic(name: string, value: unknown, fields: Record<string, FieldValue>): void {
+    if (typeof value === "number") {
+      if (Number.isFinite(value)) fields[name] = this.integerFields.has(name) && Number.isSafeInteger(value) ? new IntegerValue(value) : value;
+    } else if (typeof value === "boolean" || typeof value === "string") {
+      fields[name] = value;
+    } else if (Array.isArray(value)) {
+      fields[name] = new IntegerValue(value.length);
+    }
+  }
+}
+
+/** A quality code as an integer field (byte 0-255 or OPC UA StatusCode), a name as a string, a boolean as it is. */
+function qualityValue(quality: unknown, field: string): FieldValue {
+  if (typeof quality === "number" && Number.isSafeInteger(quality)) return new IntegerValue(quality);
+  if (typeof quality === "string" || typeof quality === "boolean") return quality;
+  if (isPlainObject(quality) && typeof quality.value === "number" && Number.isSafeInteger(quality.value)) return new IntegerValue(quality.value);
+  throw new InputError(field, `expected a quality code (0-255 or an OPC UA StatusCode), a StatusCode name or a boolean, got ${describeValue(quality)}`);
+}

@@ -1,0 +1,60 @@
+import type { Node, NodeDef } from "node-red";
+import { InputError, describeValue } from "../../lib/common/errors";
+import type { Precision } from "../../lib/influx/line-protocol";
+import type { QueryLanguage, QueryParams, Row } from "../../lib/influx/query";
+import { validateApiVersion, validateServerUrl, type ServerConfig, type ServerCredentials, type WriteTransport } from "../../lib/influx/transport";
+
+export interface InfluxServerDef extends NodeDef {
+  url: string;
+  apiVersion: string;
+  database: string;
+  retentionPolicy: string;
+  org: string;
+  bucket: string;
+  timeoutSeconds: number | string;
+}
+
+/** The config node's secrets (Node-RED credentials: kept out of the flow file, encrypted with credentialSecret). */
+export interface InfluxServerCredentials {
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+function text(value: unknown): string {
+  return typeof value === "string" ? value.trim() : "";
+}
+
+export function parseServerConfig(def: Partial<InfluxServerDef>): ServerConfig {
+  const apiVersion = validateApiVersion(def.apiVersion);
+  const timeout = def.timeoutSeconds === undefined || def.timeoutSeconds === "" ? 10 : Number(def.timeoutSeconds);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError("timeoutSeconds", `expected seconds > 0, got ${describeValue(def.timeoutSeconds)}`);
+  const config: ServerConfig = {
+    url: validateServerUrl(def.url),
+    apiVersion,
+    database: text(def.database),
+    retentionPolicy: text(def.retentionPolicy),
+    org: text(def.org),
+    bucket: text(def.bucket),
+    timeoutMs: timeout * 1000,
+  };
+  if (apiVersion === "v1" && config.database === "") throw new InputError("database", "a v1 server needs the database to write to");
+  if (apiVersion === "v2" && config.bucket === "") throw new InputError("bucket", "a v2 server needs the bucket to write to");
+  return config;
+}
+
+export function parseCredentials(credentials: InfluxServerCredentials | undefined): ServerCredentials {
+  return { username: credentials?.username || undefined, password: credentials?.password || undefined, token: credentials?.token || undefined };
+}
+
+/** What influx-write and influx-query use of the config node. Secrets never leave it. */
+export interface InfluxServerNode extends Node {
+  /** the checked configuration (no secrets), or the error that makes it unusable */
+  readonly serverConfig: ServerConfig | null;
+  readonly configError: InputError | null;
+  /** a label for status and logs: URL and database/bucket, never a credential */
+  readonly label: string;
+  createWriteTransport(precision: Precision): WriteTransport;
+  query(language: QueryLanguage, text: string, params: QueryParams): Promise<Row[]>;
+}
+

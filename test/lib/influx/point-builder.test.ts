@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { InputError } from "../../../lib/common/errors";
+import { PointBuilder, resolvePointOptions } from "../../../lib/influx/point-builder";
+
+const T = Date.UTC(2026, 10, 23, 10);
+const ARRIVAL = T + 60_000;
+
+function builder(options: Parameters<typeof resolvePointOptions>[0] = {}): PointBuilder {
+  return new PointBuilder(resolvePointOptions({ measurement: "well", tags: { site: "north" }, ...options }));
+}
+
+describe("lib/influx PointBuilder", () => {
+  it("a number payload: measurement, msg.topic as a tag, config tags, the value field, the message's time", () => {
+    assert.deepEqual(builder().lines({ topic: "PT-101", payload: 12.5, timestamp: T }, ARRIVAL, "ms"), [`well,site=north,tag=PT-101 value=12.5 ${T}`]);
+  });
+
+  it("stamps a message without a time with its arrival, never with the time of the write", () => {
+    assert.deepEqual(builder().lines({ topic: "a", payload: 1 }, ARRIVAL, "s"), [`well,site=north,tag=a value=1 ${ARRIVAL / 1000}`]);
+  });
+
+  it("the shared contract {value, timestamp, quality}: payload time and quality win over the message's", () => {
+    const lines = builder().lines({ topic: "a", payload: { value: 3, timestamp: new Date(T).toISOString(), quality: 192 }, timestamp: T - 5000, quality: 0 }, ARRIVAL, "ms");
+    assert.deepEqual(lines, [`well,site=north,tag=a value=3,quality=192i ${T}`]);
+    assert.deepEqual(builder().lines({ topic: "a", payload: 3, quality: { value: 0x80000000, name: "Bad" } }, T, "ms"), [`well,site=north,tag=a value=3,quality=2147483648i ${T}`]);
+  });
+
+  it("an object of several fields, and explicit points {measurement, tags, fields, timestamp} in an array", () => {
+    assert.deepEqual(builder().lines({ payload: { pressure: 3.5, running: true, mode: "auto" }, timestamp: T }, ARRIVAL, "ms"), [`well,site=north pressure=3.5,running=true,mode="auto" ${T}`]);
+    const lines = builder().lines(
+      {
+        topic: "t",
+        payload: [
+          { measurement: "tank", tags: { site: "south", level: "hi" }, fields: { temp: 40, value: 2 }, timestamp: T },
+          5,
+          { value: 6, timestamp: T + 1 },
+        ],
+        timestamp: T - 1,
+      },
+      ARRIVAL,
+      "ms",
+    );
+    assert.deepEqual(lines, [`tank,level=hi,site=south,tag=t temp=40,value=2 ${T}`, `well,site=north,tag=t value=5 ${T - 1}`, `well,site=north,tag=t value=6 ${T + 1}`]);
+  });
+
+  it("opt-in analytic results as fields: sigma.std, spc.violations as a count, anomaly.score, every scalar of gap.*", () => {
+    const b = builder({ analytics: "sigma.std, spc.violations anomaly.score gap.*", integerFields: "gap_missing" });
+    const msg = {
+      topic: "a",
+      payload: 1,
+      timestamp: T,
+      sigma: { std: 0.25, mean: 9 },
+      spc: { violations: ["nelson1", "nelson5"] },
+      anomaly: { score: null },
+      gap: { inGap: false, intervalMs: 1000, missing: 3, gaps: [{}], outcome: "on-time" },
+    };
+    assert.deepEqual(b.lines(msg, ARRIVAL, "ms"), [`well,site=north,tag=a value=1,sigma_std=0.25,spc_violations=2i,gap_inGap=false,gap_intervalMs=1000,gap_missing=3i,gap_gaps=1i,gap_outcome="on-time" ${T}`]);
+    assert.deepEqual(b.lines({ topic: "a", payload: 1, timestamp: T }, ARRIVAL, "ms"), [`well,site=north,tag=a value=1 ${T}`], "absent results write nothing");
+  });
+
+  it("integer fields are written with i, every other number as a float, so the type never flips", () => {
+    const b = builder({ integerFields: ["count"] });
+    assert.deepEqual(b.lines({ payload: { count: 3, value: 3 }, timestamp: T }, ARRIVAL, "ms"), [`well,site=north count=3i,value=3 ${T}`]);
+    assert.throws(() => b.lines({ payload: { count: 3.5 }, timestamp: T }, ARRIVAL, "ms"), (e: unknown) => e instanceof InputError && e.field === "msg.payload.count");
+  });
+
+  it("msg.measurement and msg.tags override the configuration", () => {
+    assert.deepEqual(builder().lines({ measurement: "other", tags: { site: "east", unit: "bar" }, payload: 1, timestamp: T }, ARRIVAL, "ms"), [`other,site=east,unit=bar value=1 ${T}`]);
+  });
+
+  it("bad input is an InputError naming the field", () => {
+    const b = builder();
+    const field = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        assert.ok(e instanceof InputError, String(e));
+        return e.field;
+      }
+      assert.fail("no error");
+    };
+    assert.equal(field(() => b.lines({ payload: NaN }, T, "ms")), "msg.payload");
+    assert.equal(field(() => b.lines({ payload: null }, T, "ms")), "msg.payload");
+    assert.equal(field(() => b.lines({ payload: { value: {} } }, T, "ms")), "msg.payload.value");
+    assert.equal(field(() => b.lines({ payload: [1, "x", undefined] }, T, "ms")), "msg.payload[2]");
+    assert.equal(field(() => b.lines({ payload: 1, timestamp: "yesterday" }, T, "ms")), "msg.timestamp");
+    assert.equal(field(() => b.lines({ payload: 1, tags: "x" }, T, "ms")), "msg.tags");
+    assert.equal(field(() => b.lines({ payload: 1, topic: { a: 1 } }, T, "ms")), "msg.topic");
+    assert.equal(field(() => resolvePointOptions({ measurement: "" })), "measurement");
+    assert.equal(field(() => resolvePointOptions({ analytics: "sigma..std" })), "analytics");
+    assert.equal(field(() => resolvePointOptions({ tags: "{site" })), "tags");
+  });
+});
