@@ -10,3 +10,26 @@ export { ControlChart, runChart, validateChartConfig, type ChartConfig, type Cha
 export { imrLimits, zoneOf, type Limits, type SigmaMethod, type Zone } from "./spc/imr";
 export { RULE_IDS, RULE_PRESETS, evaluateRules, type RuleId, type RuleInput } from "./spc/rules";
 export * from "./gaps/index";
+export * from "./anh/index";
+export * from "./modbus/index";
+export {
+  trainIsolationForest,
+  retrainIsolationForest,
+  scoreRow,
+  scoreRows,
+  severityOf,
+  isAnomalous,
+  validateIsolationForestModel,
+  TrainingWindow,
+  type IsolationForestModel,
+  type IsolationForestOptions,
+  type RowScore,
+} from "./anomaly/isolation-forest";
+export { StreamingDetector, type StreamingOptions, type StreamingResult } from "./anomaly/streaming";
+export { Outbox, remotePathOf, validateRemoteDir, validateRemoteName, type OutboxEntry, type OutboxStatus } from "./delivery/outbox";
+export { DEFAULT_RETRY_POLICY, nextRetryDelay, resolveRetryPolicy, type RetryPolicy } from "./delivery/retry";
+export { DeliveryError, FtpAttempt, classifyError, deliverOnce, describeServer, validateConnectionOptions, type FtpConnectionOptions, type SecureMode } from "./delivery/uploader";
+export { DeliveryQueue, reportOf, type DeliveryReport, type QueueEvent } from "./delivery/queue";
+export * from "./influx/index";
+export * as thermal from "./thermal/index";
+export * as reliability from "./reliability/index";
