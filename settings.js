@@ -28,9 +28,6 @@ module.exports = {
     palette: { catalogues: [] },
     tours: false,
   },
-  // Node-RED also loads node packages from the node_modules it runs from: in this repo that includes the
-  // benchmark peers among the dev dependencies, which must not show in the demo's palette.
-  nodesExcludes: ["influxdb.js", "17-smooth.js"],
   // Plants run without internet access: no update check, no prompt about it in the editor.
   telemetry: { enabled: false },
   diagnostics: { enabled: false },
