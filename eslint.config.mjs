@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".node-red/", "coverage/", ".tmp/", "bench/results/"] },
+  { ignores: ["dist/", "node_modules/", ".node-red/", "coverage/", ".tmp/", "bench/results/", "bench/.peers/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

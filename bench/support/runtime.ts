@@ -6,6 +6,7 @@
 import fs from "fs";
 import os from "os";
 import path from "path";
+import { execFileSync } from "child_process";
 import { median } from "../run";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -29,6 +30,25 @@ let started = false;
 let userDir = "";
 
 /**
+ * The folder of a peer package the benchmark compares against, installed on first use into
+ * bench/.peers at the version bench/peers.json pins. Not a dev dependency: Node-RED also loads node
+ * packages from the node_modules it runs from, so a peer there would show in the `npm start` palette.
+ */
+export function peerPackageDir(name: string): string {
+  const versions = JSON.parse(fs.readFileSync(path.join(repoRoot, "bench", "peers.json"), "utf8")) as Record<string, string>;
+  const version = versions[name];
+  if (version === undefined) throw new Error(`bench/peers.json pins no version of ${name}`);
+  const prefix = path.join(repoRoot, "bench", ".peers");
+  const dir = path.join(prefix, "node_modules", name);
+  const installed = fs.existsSync(path.join(dir, "package.json")) && JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version === version;
+  if (!installed) {
+    fs.mkdirSync(prefix, { recursive: true });
+    execFileSync("npm", ["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--prefix", prefix, `${name}@${version}`], { stdio: "inherit" });
+  }
+  return dir;
+}
+
+/**
  * Starts the runtime with the given npm packages linked into its user dir and `flow` as its flow file
  * (the runtime loads it at start: a deploy racing the start-up load would be overwritten by it).
  */
@@ -39,9 +59,7 @@ export async function startRuntime(peerPackages: string[], flow: FlowNode[]): Pr
   fs.mkdirSync(modules, { recursive: true });
   const pkgName = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")).name as string;
   fs.symlinkSync(repoRoot, path.join(modules, pkgName), "dir");
-  for (const peer of peerPackages) {
-    fs.symlinkSync(path.dirname(require.resolve(`${peer}/package.json`)), path.join(modules, peer), "dir");
-  }
+  for (const peer of peerPackages) fs.symlinkSync(peerPackageDir(peer), path.join(modules, peer), "dir");
   fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flow));
   RED.init(undefined, {
     userDir,
