@@ -3,7 +3,7 @@ import fs from "fs";
 import path from "path";
 import readline from "readline";
 import { InputError, describeValue } from "../common/errors";
-import { syncDirectory } from "./journal";
+import { syncDirectory } from "../common/durable-file";
 
 /**
  * The life of a day's report, as the replaced reporter defined it, and its append-only audit trail.

@@ -1,5 +1,6 @@
 import fs from "fs";
 import path from "path";
+import { syncDirectory } from "../common/durable-file";
 import { InputError, describeValue } from "../common/errors";
 import type { DaySlots } from "./slots";
 
@@ -202,29 +203,3 @@ function replayLine(line: string, into: DaySlots, result: ReplayResult): void {
   result.lines++;
 }
 
-/** fsync of a directory (its entries); not supported on every platform, where it is skipped. */
-export function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
-  } catch {
-    // Windows cannot open a directory: its file system commits directory entries itself.
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
-}
-
-/** Writes a file so that a reader sees the old or the new content, never half: temp, fsync, rename. */
-export function writeFileAtomic(file: string, content: string | Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temp, "w");
-  try {
-    fs.writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-  syncDirectory(path.dirname(file));
-}

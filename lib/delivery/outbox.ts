@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "crypto";
 import fs from "fs";
 import path from "path";
 import { InputError, describeValue } from "../common/errors";
+import { syncDirectory, writeFileDurably } from "../common/durable-file";
 
 /**
  * The durable outbox: every file to deliver is on disk before anyone is told it was accepted, so a crash,
@@ -68,31 +69,6 @@ export function validateRemoteDir(value: unknown, field: string): string {
 export function remotePathOf(entry: Pick<OutboxEntry, "remoteDir" | "name">): string {
   const dir = entry.remoteDir.replace(/\/+$/, "");
   return dir === "" ? entry.name : `${dir}/${entry.name}`;
-}
-
-function writeDurably(file: string, content: Buffer | string): void {
-  const temp = `${file}${TEMP}`;
-  const fd = fs.openSync(temp, "w");
-  try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-}
-
-/** fsync of the directory makes the renames themselves durable (ext4/xfs need it). */
-function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
-  } catch {
-    // Some platforms (Windows) cannot open a directory; the rename is then as durable as the OS makes it.
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
 }
 
 function isEntry(value: unknown): value is OutboxEntry {
@@ -176,8 +152,8 @@ export class Outbox {
       nextAttemptAt: null,
       lastError: null,
     };
-    writeDurably(this.dataPath(id), options.content);
-    writeDurably(this.recordPath(id), JSON.stringify(entry));
+    writeFileDurably(this.dataPath(id), options.content, `${this.dataPath(id)}${TEMP}`);
+    writeFileDurably(this.recordPath(id), JSON.stringify(entry), `${this.recordPath(id)}${TEMP}`);
     syncDirectory(this.dir);
     this.entries.set(id, entry);
     return { ...entry };
@@ -188,7 +164,7 @@ export class Outbox {
     const current = this.entries.get(id);
     if (current === undefined) throw new Error(`outbox entry ${id} does not exist`);
     const updated: OutboxEntry = { ...current, ...change };
-    writeDurably(this.recordPath(id), JSON.stringify(updated));
+    writeFileDurably(this.recordPath(id), JSON.stringify(updated), `${this.recordPath(id)}${TEMP}`);
     this.entries.set(id, updated);
     return { ...updated };
   }

@@ -1,6 +1,7 @@
 import fs from "fs";
 import path from "path";
 import zlib from "zlib";
+import { syncDirectory, writeFileDurably } from "../common/durable-file";
 import { requirePositiveInteger } from "../common/errors";
 import type { Batch } from "./batcher";
 
@@ -48,18 +49,6 @@ const CURSOR_FILE = "cursor.json";
 
 function segmentName(seq: number): string {
   return `${String(seq).padStart(16, "0")}${SEGMENT_SUFFIX}`;
-}
-
-function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
-  } catch {
-    // Some platforms cannot open a directory; the rename is then as durable as the OS makes it.
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
 }
 
 export class DiskQueue {
@@ -197,15 +186,7 @@ export class DiskQueue {
 
   private writeCursor(cursor: Cursor): void {
     const file = path.join(this.dir, CURSOR_FILE);
-    const temp = `${file}.tmp`;
-    const fd = fs.openSync(temp, "w");
-    try {
-      fs.writeSync(fd, JSON.stringify(cursor));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
+    writeFileDurably(file, JSON.stringify(cursor), `${file}.tmp`);
     syncDirectory(this.dir);
   }
 
