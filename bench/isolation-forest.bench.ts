@@ -10,6 +10,7 @@ import os from "os";
 import path from "path";
 import { averagePathLength, scoreRow, scoreRows, trainIsolationForest } from "../lib/anomaly/isolation-forest";
 import { rocAuc } from "../lib/anomaly/isolation-forest-auc";
+import { seededRandom } from "../lib/common/random";
 import { median, type BenchRow } from "./run";
 
 interface MlIsolationForest {
@@ -25,16 +26,6 @@ const FEATURES = ["oilRate", "waterRate", "gasRate", "tubingPressure", "casingPr
 const TREES = 100;
 const SAMPLE_SIZE = 256;
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Well telemetry in two operating regimes (rates, pressures and temperature driven by two latent
@@ -42,7 +33,7 @@ function mulberry32(seed: number): () => number {
  * half contextual (every value ordinary, the correlation broken by shuffling the row's features).
  */
 function wellTelemetry(seed: number): { rows: number[][]; labels: number[]; kinds: ("normal" | "gross" | "contextual")[] } {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const rows: number[][] = [];
   const labels: number[] = [];
@@ -96,7 +87,7 @@ function seconds(start: number): number {
 /** ml-isolation-forest draws from Math.random; a seeded stand-in while it trains keeps the run reproducible. */
 function withSeededMathRandom<T>(seed: number, work: () => T): T {
   const original = Math.random;
-  Math.random = mulberry32(seed);
+  Math.random = seededRandom(seed);
   try {
     return work();
   } finally {
@@ -115,7 +106,7 @@ function subsample(rows: number[][], size: number, random: () => number): number
 
 /** One fresh 1-tree library instance per tree on its own ψ-subsample; scores recombined over the forest. */
 function trainWrappedLibrary(rows: number[][], seed: number): MlIsolationForest[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return withSeededMathRandom(seed + 1, () =>
     Array.from({ length: TREES }, () => {
       const tree = new IsolationForest({ nEstimators: 1 });

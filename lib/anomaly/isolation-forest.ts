@@ -27,6 +27,7 @@
  * The model is plain JSON (stored in a Node-RED context store, exported and imported by messages); a
  * flat typed-array copy of the trees is compiled once per model object for fast scoring.
  */
+import { seededRandom } from "../common/random";
 import { InputError, describeValue } from "../common/errors";
 
 export const ISOLATION_FOREST_FORMAT = "isolation-forest/1";
@@ -122,21 +123,6 @@ export function averagePathLength(n: number): number {
   if (n <= 1) return 0;
   if (n === 2) return 1;
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
-}
-
-/**
- * mulberry32: a 32-bit seeded generator. Hand-written because none of the installed packages offers a
- * seeded generator and Math.random cannot be seeded; its quality is ample for drawing splits.
- */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A different, reproducible random stream for every version of a model trained from one seed. */

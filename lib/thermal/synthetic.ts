@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import { seededRandom } from "../common/random";
 import type { Roi } from "./config";
 import type { ThermalFrame } from "./frame";
 
@@ -46,17 +47,6 @@ export interface SyntheticFrame {
   encoding: "png" | "jpeg" | "png16";
 }
 
-/** mulberry32: small, fast and reproducible across platforms. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7): ample for drawing a blurred edge.
 function erf(x: number): number {
@@ -161,7 +151,7 @@ function gaussianNoise(random: () => number): number {
 
 /** One synthetic frame of the scenario; the same (scenario, seed) always gives the same frame. */
 export function generateTankFrame(scenario: Scenario, seed: number): SyntheticFrame {
-  const random = mulberry32(seed * 7919 + SCENARIOS.indexOf(scenario) * 104729);
+  const random = seededRandom(seed * 7919 + SCENARIOS.indexOf(scenario) * 104729);
   const between = (a: number, b: number) => a + (b - a) * random();
   const recipe = recipeFor(scenario, random);
   const { width, height, roi } = recipe;

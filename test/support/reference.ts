@@ -15,17 +15,8 @@ export function twoPassStats(values: readonly number[]): { mean: number; std: nu
   };
 }
 
-/** A small deterministic generator (mulberry32) so tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The generator the cores use (mulberry32), so tests are reproducible. */
+export { seededRandom } from "../../lib/common/random";
 
 export function relativeError(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.abs(expected);

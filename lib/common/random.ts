@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small 32-bit seeded generator, reproducible across platforms. Hand-written because no
+ * installed package offers a seeded generator and Math.random cannot be seeded; its quality is ample
+ * for drawing isolation-forest splits, synthetic test frames and test data.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
