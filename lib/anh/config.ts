@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { InputError, describeValue, requirePositiveInteger } from "../common/errors";
 import { isGoodQuality } from "../common/sample";
+import { settingValue } from "../common/settings";
 
 /**
  * The configuration of the daily ANH report (Resolución 0651 de 2025 as the replaced reporter read it):
@@ -64,11 +65,6 @@ function requireText(value: unknown, field: string, fallback?: string): string {
   if ((value === undefined || value === null || value === "") && fallback !== undefined) return fallback;
   if (typeof value !== "string" || value.trim() === "") throw new InputError(field, `expected a non-empty text, got ${describeValue(value)}`);
   return value.trim();
-}
-
-function numberOr(value: unknown, fallback: number): unknown {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "string" ? Number(value) : value;
 }
 
 export function parseAggregation(value: unknown, field: string): Aggregation {
@@ -167,13 +163,13 @@ export function qualityJudge(codes: ReadonlyArray<number | string>): QualityJudg
 
 /** Checks and completes a configuration (defaults as the replaced reporter had them). */
 export function resolveReportConfig(input: Partial<Record<keyof AnhReportConfig, unknown>>): AnhReportConfig {
-  const intervalMs = requirePositiveInteger(numberOr(input.intervalMs, DEFAULT_INTERVAL_MS), "intervalMs");
+  const intervalMs = requirePositiveInteger(settingValue(input.intervalMs, DEFAULT_INTERVAL_MS), "intervalMs");
   if (86_400_000 % intervalMs !== 0) throw new InputError("intervalMs", `expected a divisor of one day (600 000 for 10 min), got ${intervalMs}`);
-  const maxMissing = numberOr(input.maxMissingSlots, DEFAULT_MAX_MISSING_SLOTS);
+  const maxMissing = settingValue(input.maxMissingSlots, DEFAULT_MAX_MISSING_SLOTS);
   if (typeof maxMissing !== "number" || !Number.isInteger(maxMissing) || maxMissing < 0) {
     throw new InputError("maxMissingSlots", `expected a whole number >= 0, got ${describeValue(input.maxMissingSlots)}`);
   }
-  const minQuality = numberOr(input.minQualityPercent, DEFAULT_MIN_QUALITY_PERCENT);
+  const minQuality = settingValue(input.minQualityPercent, DEFAULT_MIN_QUALITY_PERCENT);
   if (typeof minQuality !== "number" || !(minQuality >= 0 && minQuality <= 100)) {
     throw new InputError("minQualityPercent", `expected a percentage 0-100, got ${describeValue(input.minQualityPercent)}`);
   }

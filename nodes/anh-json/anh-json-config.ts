@@ -3,6 +3,7 @@ import path from "path";
 import type { NodeDef, NodeMessageInFlow } from "node-red";
 import { InputError, describeValue, requirePositiveNumber } from "../../lib/common/errors";
 import { resolveReportConfig, type AnhReportConfig } from "../../lib/anh/config";
+import { settingValue } from "../../lib/common/settings";
 
 export interface AnhJsonDef extends NodeDef {
   operatorId: string;
@@ -60,11 +61,6 @@ export function parseGenerationTime(value: unknown, field = "generationTime"): {
   return { hour, minute };
 }
 
-function numberOr(value: unknown, fallback: number): unknown {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "string" ? Number(value) : value;
-}
-
 /**
  * The journal directory: configured, else inside the Node-RED user dir (the place a Node-RED install
  * keeps its durable files); only without a user dir (embedded runtimes, tests) the temp dir.
@@ -76,7 +72,7 @@ export function resolveJournalDir(configured: unknown, userDir: string | undefin
 }
 
 export function parseAnhConfig(def: Partial<AnhJsonDef>, userDir: string | undefined): AnhNodeConfig {
-  const intervalSeconds = requirePositiveNumber(numberOr(def.intervalSeconds, 600), "intervalSeconds");
+  const intervalSeconds = requirePositiveNumber(settingValue(def.intervalSeconds, 600), "intervalSeconds");
   const report = resolveReportConfig({
     operatorId: def.operatorId,
     fieldId: def.fieldId,
@@ -84,15 +80,15 @@ export function parseAnhConfig(def: Partial<AnhJsonDef>, userDir: string | undef
     variables: def.variables === undefined || def.variables === "" ? undefined : def.variables,
     timeZone: def.timeZone,
     intervalMs: Math.round(intervalSeconds * 1000),
-    maxMissingSlots: numberOr(def.maxMissingSlots, 10),
-    minQualityPercent: numberOr(def.minQualityPercent, 95),
+    maxMissingSlots: settingValue(def.maxMissingSlots, 10),
+    minQualityPercent: settingValue(def.minQualityPercent, 95),
     // The replaced reporter's rule by default; "" in the editor = the package's shared rule (192-255, OPC UA Good*).
     goodQualityCodes: def.goodQualityCodes === undefined ? DEFAULT_GOOD_QUALITY_CODES : def.goodQualityCodes,
   });
   const { hour, minute } = parseGenerationTime(def.generationTime);
-  const syncDelayMs = numberOr(def.syncDelayMs, 1000);
+  const syncDelayMs = settingValue(def.syncDelayMs, 1000);
   if (typeof syncDelayMs !== "number" || !(syncDelayMs >= 0)) throw new InputError("syncDelayMs", `expected ms >= 0, got ${describeValue(def.syncDelayMs)}`);
-  const keepJournalDays = numberOr(def.keepJournalDays, 35);
+  const keepJournalDays = settingValue(def.keepJournalDays, 35);
   if (typeof keepJournalDays !== "number" || !Number.isInteger(keepJournalDays) || keepJournalDays < 0) {
     throw new InputError("keepJournalDays", `expected a whole number of days >= 0 (0 = keep all), got ${describeValue(def.keepJournalDays)}`);
   }

@@ -2,6 +2,7 @@ import type { NodeDef, NodeMessageInFlow } from "node-red";
 import { InputError, describeValue } from "../../lib/common/errors";
 import { resolveIsolationForestSettings, validateFeatureNames } from "../../lib/anomaly/isolation-forest";
 import { DEFAULT_STREAMING_OPTIONS, resolveStreamingOptions, type StreamingOptions } from "../../lib/anomaly/streaming";
+import { numberSetting } from "../../lib/common/settings";
 
 export type AnomalyMethod = "streaming" | "isolation-forest";
 
@@ -53,11 +54,6 @@ export interface ForestConfig {
 
 export type AnomalyConfig = StreamingConfig | ForestConfig;
 
-function numberOr(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
-}
-
 function wholeAtLeast(value: number, min: number, field: string): number {
   if (!Number.isInteger(value) || value < min) throw new InputError(field, `expected a whole number >= ${min}, got ${describeValue(value)}`);
   return value;
@@ -68,12 +64,12 @@ export function parseAnomalyConfig(def: Partial<AnomalyDetectDef>): AnomalyConfi
   if (method === "streaming") {
     // The detector's own defaults are the ones measured on NAB (see BENCHMARKS.md).
     const detector = resolveStreamingOptions({
-      threshold: numberOr(def.threshold, DEFAULT_STREAMING_OPTIONS.threshold),
-      window: numberOr(def.window, DEFAULT_STREAMING_OPTIONS.window),
-      learningPoints: numberOr(def.learningPoints, DEFAULT_STREAMING_OPTIONS.learningPoints),
+      threshold: numberSetting(def.threshold, DEFAULT_STREAMING_OPTIONS.threshold),
+      window: numberSetting(def.window, DEFAULT_STREAMING_OPTIONS.window),
+      learningPoints: numberSetting(def.learningPoints, DEFAULT_STREAMING_OPTIONS.learningPoints),
     });
     // 1 is a tail probability of 1e-10 or less, or a value beyond everything seen so far.
-    const criticalThreshold = numberOr(def.criticalThreshold, 1);
+    const criticalThreshold = numberSetting(def.criticalThreshold, 1);
     if (!(criticalThreshold >= detector.threshold && criticalThreshold <= 1)) {
       throw new InputError("criticalThreshold", `expected a score from the threshold (${detector.threshold}) to 1, got ${describeValue(def.criticalThreshold)}`);
     }
@@ -83,9 +79,9 @@ export function parseAnomalyConfig(def: Partial<AnomalyDetectDef>): AnomalyConfi
   const featureList = typeof def.features === "string" ? def.features.split(",").map((f) => f.trim()).filter((f) => f !== "") : def.features;
   const features = validateFeatureNames(featureList, "features");
   const settings = resolveIsolationForestSettings({
-    trees: numberOr(def.trees, 100),
-    sampleSize: numberOr(def.sampleSize, 256),
-    contamination: numberOr(def.contamination, 0.01),
+    trees: numberSetting(def.trees, 100),
+    sampleSize: numberSetting(def.sampleSize, 256),
+    contamination: numberSetting(def.contamination, 0.01),
   });
   const seed = def.seed === undefined || def.seed === "" ? undefined : wholeAtLeast(Number(def.seed), 0, "seed");
   const impute = def.impute ?? "error";
@@ -93,8 +89,8 @@ export function parseAnomalyConfig(def: Partial<AnomalyDetectDef>): AnomalyConfi
   return {
     method,
     features,
-    trainSize: wholeAtLeast(numberOr(def.trainSize, 1000), 2, "trainSize"),
-    retrainEvery: wholeAtLeast(numberOr(def.retrainEvery, 0), 0, "retrainEvery"),
+    trainSize: wholeAtLeast(numberSetting(def.trainSize, 1000), 2, "trainSize"),
+    retrainEvery: wholeAtLeast(numberSetting(def.retrainEvery, 0), 0, "retrainEvery"),
     trees: settings.trees,
     sampleSize: settings.sampleSize,
     seed,

@@ -4,6 +4,7 @@ import { DateTime } from "luxon";
 import { InputError, describeValue } from "../../lib/common/errors";
 import { validateRemoteDir } from "../../lib/delivery/outbox";
 import { resolveRetryPolicy, type RetryPolicy } from "../../lib/delivery/retry";
+import { positiveSetting } from "../../lib/common/settings";
 
 export interface FtpDeliverDef extends NodeDef {
   /** id of the ftp-server config node */
@@ -36,17 +37,6 @@ export interface DeliverNodeConfig {
   timeZone: string;
   outboxDir: string | null;
   retry: RetryPolicy;
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
-}
-
-function positive(value: unknown, fallback: number, field: string): number {
-  const n = numberOr(value, fallback);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError(field, `expected a number > 0, got ${describeValue(value)}`);
-  return n;
 }
 
 /** "06:50" → "50 6 * * *"; a cron expression is checked by croner itself. */
@@ -86,10 +76,10 @@ export function parseDeliverConfig(def: Partial<FtpDeliverDef>): DeliverNodeConf
     timeZone,
     outboxDir,
     retry: resolveRetryPolicy({
-      initialDelayMs: positive(def.retryInitialSeconds, 5, "retryInitialSeconds") * 1000,
-      maxDelayMs: positive(def.retryMaxSeconds, 300, "retryMaxSeconds") * 1000,
+      initialDelayMs: positiveSetting(def.retryInitialSeconds, 5, "retryInitialSeconds") * 1000,
+      maxDelayMs: positiveSetting(def.retryMaxSeconds, 300, "retryMaxSeconds") * 1000,
       factor: 2,
-      deadlineMs: positive(def.deadlineMinutes, 60, "deadlineMinutes") * 60_000,
+      deadlineMs: positiveSetting(def.deadlineMinutes, 60, "deadlineMinutes") * 60_000,
     }),
   };
 }

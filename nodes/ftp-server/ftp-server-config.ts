@@ -2,6 +2,7 @@ import type { Node, NodeDef } from "node-red";
 import fs from "fs";
 import { InputError, describeValue } from "../../lib/common/errors";
 import { validateConnectionOptions, type FtpConnectionOptions, type SecureMode } from "../../lib/delivery/uploader";
+import { numberSetting } from "../../lib/common/settings";
 
 export interface FtpServerDef extends NodeDef {
   host: string;
@@ -27,11 +28,6 @@ export interface FtpServerNode extends Node<FtpServerCredentials> {
   configError: InputError | null;
 }
 
-function numberOr(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
-}
-
 function booleanOf(value: unknown, fallback: boolean): boolean {
   if (value === undefined || value === null || value === "") return fallback;
   return value === true || value === "true";
@@ -51,9 +47,9 @@ export function readCertificate(value: unknown): string | undefined {
 
 export function parseFtpServerConfig(def: Partial<FtpServerDef>, credentials: FtpServerCredentials | undefined): FtpConnectionOptions {
   const secure = (def.secure === undefined || (def.secure as string) === "" ? "none" : def.secure) as SecureMode;
-  const timeoutSeconds = numberOr(def.timeoutSeconds, 30);
+  const timeoutSeconds = numberSetting(def.timeoutSeconds, 30);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new InputError("timeoutSeconds", `expected seconds > 0, got ${describeValue(def.timeoutSeconds)}`);
-  const port = def.port === undefined || def.port === "" ? undefined : numberOr(def.port, NaN);
+  const port = def.port === undefined || def.port === "" ? undefined : numberSetting(def.port, NaN);
   return validateConnectionOptions({
     host: def.host,
     port,

@@ -3,6 +3,7 @@ import { DateTime } from "luxon";
 import { InputError, describeValue, requirePositiveInteger, requirePositiveNumber } from "../../lib/common/errors";
 import { resolveGapOptions, type ResolvedGapOptions } from "../../lib/gaps/gap";
 import { parseIntervalSeconds } from "../../lib/gaps/interval";
+import { numberSetting } from "../../lib/common/settings";
 
 export interface GapDetectorDef extends NodeDef {
   /** seconds, or "auto" to learn the interval */
@@ -32,11 +33,6 @@ export interface GapNodeConfig {
   timeZone: string;
 }
 
-function numberOr(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
-}
-
 export function validateTimeZone(value: unknown, field = "timeZone"): string {
   if (value === undefined || value === null || value === "") return Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (typeof value !== "string" || !DateTime.now().setZone(value).isValid) {
@@ -47,7 +43,7 @@ export function validateTimeZone(value: unknown, field = "timeZone"): string {
 
 /** Seconds ≥ 0 (0 = off) from the editor or msg.staleSeconds. */
 export function parseStaleSeconds(value: unknown, field: string): number {
-  const seconds = numberOr(value, 0);
+  const seconds = numberSetting(value, 0);
   if (!Number.isFinite(seconds) || seconds < 0) throw new InputError(field, `expected seconds >= 0 (0 = off), got ${describeValue(value)}`);
   return seconds;
 }
@@ -56,10 +52,10 @@ export function parseGapConfig(def: Partial<GapDetectorDef>): GapNodeConfig {
   const interval = parseIntervalSeconds(def.intervalSeconds === undefined || def.intervalSeconds === "" ? "auto" : def.intervalSeconds);
   const gaps = resolveGapOptions({
     intervalMs: interval,
-    learnCount: requirePositiveInteger(numberOr(def.learnCount, 10), "learnCount"),
-    tolerance: numberOr(def.tolerance, 1.5),
-    minorMaxMs: requirePositiveNumber(numberOr(def.minorMaxHours, 2), "minorMaxHours") * 3600_000,
-    moderateMaxMs: requirePositiveNumber(numberOr(def.moderateMaxHours, 12), "moderateMaxHours") * 3600_000,
+    learnCount: requirePositiveInteger(numberSetting(def.learnCount, 10), "learnCount"),
+    tolerance: numberSetting(def.tolerance, 1.5),
+    minorMaxMs: requirePositiveNumber(numberSetting(def.minorMaxHours, 2), "minorMaxHours") * 3600_000,
+    moderateMaxMs: requirePositiveNumber(numberSetting(def.moderateMaxHours, 12), "moderateMaxHours") * 3600_000,
   });
   return { gaps, staleMs: parseStaleSeconds(def.staleSeconds, "staleSeconds") * 1000, timeZone: validateTimeZone(def.timeZone) };
 }

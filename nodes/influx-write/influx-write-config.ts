@@ -1,9 +1,9 @@
 import type { NodeDef } from "node-red";
-import { InputError, describeValue } from "../../lib/common/errors";
 import { resolveBatcherOptions, type BatcherOptions } from "../../lib/influx/batcher";
 import { resolveForwarderOptions, type ForwarderOptions } from "../../lib/influx/forwarder";
 import { validatePrecision, type Precision } from "../../lib/influx/line-protocol";
 import { resolvePointOptions, type PointBuilderOptions } from "../../lib/influx/point-builder";
+import { numberSetting, positiveSetting } from "../../lib/common/settings";
 
 export interface InfluxWriteDef extends NodeDef {
   server: string;
@@ -35,17 +35,6 @@ export interface InfluxWriteConfig {
   queueMaxBytes: number;
 }
 
-function numberOr(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
-}
-
-function positive(value: unknown, fallback: number, field: string): number {
-  const n = numberOr(value, fallback);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError(field, `expected a number > 0, got ${describeValue(value)}`);
-  return n;
-}
-
 export function parseWriteConfig(def: Partial<InfluxWriteDef>): InfluxWriteConfig {
   const points = resolvePointOptions({
     measurement: def.measurement || "telemetry",
@@ -56,14 +45,14 @@ export function parseWriteConfig(def: Partial<InfluxWriteDef>): InfluxWriteConfi
     analytics: def.analytics,
     integerFields: def.integerFields,
   });
-  const batchSize = numberOr(def.batchSize, 5000);
-  const queueMaxMB = positive(def.queueMaxMB, 512, "queueMaxMB");
+  const batchSize = numberSetting(def.batchSize, 5000);
+  const queueMaxMB = positiveSetting(def.queueMaxMB, 512, "queueMaxMB");
   const queueMaxBytes = Math.floor(queueMaxMB * 2 ** 20);
-  const retryMaxMs = positive(def.retryMaxSeconds, 30, "retryMaxSeconds") * 1000;
+  const retryMaxMs = positiveSetting(def.retryMaxSeconds, 30, "retryMaxSeconds") * 1000;
   return {
     points,
     precision: validatePrecision(def.precision),
-    batcher: resolveBatcherOptions({ maxPoints: batchSize, maxDelayMs: positive(def.flushSeconds, 1, "flushSeconds") * 1000 }),
+    batcher: resolveBatcherOptions({ maxPoints: batchSize, maxDelayMs: positiveSetting(def.flushSeconds, 1, "flushSeconds") * 1000 }),
     forwarder: resolveForwarderOptions({
       writeAhead: def.writeAhead === true || def.writeAhead === "true",
       maxRetryDelayMs: retryMaxMs,

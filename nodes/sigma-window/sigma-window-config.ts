@@ -4,6 +4,7 @@ import type { Alignment } from "../../lib/stats/rolling-batch";
 import { validateWindowSpec, type WindowSpec } from "../../lib/stats/rolling-window";
 import type { SigmaSeriesConfig } from "../../lib/stats/sigma-series";
 import { validateClassifierConfig } from "../../lib/stats/variability";
+import { numberSetting } from "../../lib/common/settings";
 
 export interface SigmaWindowDef extends NodeDef {
   windowType: "count" | "time";
@@ -23,19 +24,13 @@ export interface SigmaMessage extends NodeMessageInFlow {
   sigma?: unknown;
 }
 
-/** Editor values arrive as strings from older flows or hand-written JSON. */
-function num(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
-}
-
 export function parseSigmaConfig(def: Partial<SigmaWindowDef>): { series: SigmaSeriesConfig; alignment: Alignment } {
   const windowType = def.windowType ?? "count";
   let window: WindowSpec;
   if (windowType === "time") {
-    window = validateWindowSpec({ kind: "time", seconds: num(def.windowSeconds, 60) });
+    window = validateWindowSpec({ kind: "time", seconds: numberSetting(def.windowSeconds, 60) });
   } else if (windowType === "count") {
-    const size = num(def.window, 20);
+    const size = numberSetting(def.window, 20);
     window = validateWindowSpec({ kind: "count", size });
     if (size < 2) throw new InputError("window", "a standard deviation needs a window of at least 2 samples");
   } else {
@@ -43,10 +38,10 @@ export function parseSigmaConfig(def: Partial<SigmaWindowDef>): { series: SigmaS
   }
   const classifier = validateClassifierConfig({
     mode: def.classification ?? "relative",
-    threshold: num(def.threshold, 1),
-    factor: num(def.factor, 1),
-    referenceSize: num(def.referenceSize, 100),
-    hysteresis: num(def.hysteresis, 0),
+    threshold: numberSetting(def.threshold, 1),
+    factor: numberSetting(def.factor, 1),
+    referenceSize: numberSetting(def.referenceSize, 100),
+    hysteresis: numberSetting(def.hysteresis, 0),
   });
   const alignment = def.alignment ?? "trailing";
   if (alignment !== "trailing" && alignment !== "centred") {
