@@ -7,6 +7,7 @@ import { Outbox, type OutboxEntry } from "../../lib/delivery/outbox";
 import { DeliveryQueue, reportOf, type DeliveryReport, type QueueEvent } from "../../lib/delivery/queue";
 import { eventMessage, type EventMessage } from "../shared/events";
 import { onInput } from "../shared/input";
+import { reportConfigError } from "../shared/stateful-node";
 import { StatusReporter } from "../shared/status";
 import type { FtpServerNode } from "../ftp-server/ftp-server-config";
 import { contentOf, parseDeliverConfig, type DeliverMessage, type DeliverNodeConfig, type FtpDeliverDef } from "./ftp-deliver-config";
@@ -101,9 +102,7 @@ export = function register(RED: NodeAPI): void {
       queue.resume();
       showCounts();
     } catch (err) {
-      configError = err instanceof InputError ? err : new InputError("config", (err as Error).message);
-      node.error(`invalid configuration: ${configError.message}`);
-      status.error(`bad ${configError.field}`);
+      configError = reportConfigError(node, status, err);
     }
 
     const handle = (msg: DeliverMessage): void => {

@@ -4,6 +4,7 @@ import type { ModbusConnection, StateChange } from "../../lib/modbus/connection"
 import { PollPlan, QUALITY_GOOD, type PollResult, type TagReading } from "../../lib/modbus/poller";
 import type { ModbusDeviceNode } from "../modbus-device/modbus-device-config";
 import { onInput, type Send } from "../shared/input";
+import { reportConfigError } from "../shared/stateful-node";
 import { StatusReporter } from "../shared/status";
 import { parseModbusInConfig, type ModbusInDef } from "./modbus-in-config";
 
@@ -31,9 +32,7 @@ export = function register(RED: NodeAPI): void {
       plan = new PollPlan(config.tags, device.config.plan);
       connection = device.acquireConnection();
     } catch (err) {
-      setupError = err instanceof InputError ? err : new InputError("config", (err as Error).message);
-      node.error(`invalid configuration: ${setupError.message}`);
-      status.error(`bad ${setupError.field}`);
+      setupError = reportConfigError(node, status, err);
     }
 
     let closed = false;

@@ -24,11 +24,19 @@ export function loadNodeConfig<C>(node: Node, status: StatusReporter, parse: () 
     status.idle("waiting for data");
     return { config, error: null };
   } catch (err) {
-    const error = err instanceof InputError ? err : new InputError("config", (err as Error).message);
-    node.error(`invalid configuration: ${error.message}`);
-    status.error(`bad ${error.field}`);
-    return { config: null, error };
+    return { config: null, error: reportConfigError(node, status, err) };
   }
+}
+
+/**
+ * A failed set-up at deploy (bad property, missing config node): logged, shown as a red status, and
+ * returned as the InputError the node answers every message with.
+ */
+export function reportConfigError(node: Node, status: StatusReporter, err: unknown): InputError {
+  const error = err instanceof InputError ? err : new InputError("config", (err as Error).message);
+  node.error(`invalid configuration: ${error.message}`);
+  status.error(`bad ${error.field}`);
+  return error;
 }
 
 export interface ControlMessage extends NodeMessageInFlow {
