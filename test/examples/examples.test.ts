@@ -14,12 +14,9 @@ import modbusInNode from "../../nodes/modbus-in/modbus-in";
 import sigmaWindowNode from "../../nodes/sigma-window/sigma-window";
 import spcRulesNode from "../../nodes/spc-rules/spc-rules";
 import { repoRoot } from "../support/repo";
-import { helper, unloadAll, waitFor, type FlowNode, type NodeModule } from "../support/runtime";
+import { coreNodes, helper, unloadAll, waitFor, type FlowNode, type NodeModule } from "../support/runtime";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const core = (file: string): NodeModule => require(require.resolve(`@node-red/nodes/core/${file}`));
-const CORE_NODES = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "function/15-change.js"].map(core);
-/* eslint-enable @typescript-eslint/no-require-imports */
+const CORE_NODES = coreNodes("common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "function/15-change.js");
 const OUR_NODES: Record<string, NodeModule> = {
   "sigma-window": sigmaWindowNode,
   "spc-rules": spcRulesNode,

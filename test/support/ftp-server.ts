@@ -11,6 +11,8 @@ import net from "net";
 import os from "os";
 import path from "path";
 import { FileSystem, FtpSrv, type FtpConnection } from "ftp-srv";
+import { freePort } from "./ports";
+export { freePort };
 
 export type TestSecureMode = "none" | "explicit" | "implicit";
 
@@ -32,18 +34,6 @@ export function makeCertificates(dir = fs.mkdtempSync(path.join(os.tmpdir(), "fr
   openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
   const read = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
   return { dir, caPem: read("ca.pem"), certPem: read("server.pem"), keyPem: read("server.key") };
-}
-
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface FtpFaults {

@@ -6,24 +6,13 @@
  */
 import { spawn, type ChildProcess } from "child_process";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
+import { freePort } from "./ports";
+export { freePort };
 
 export const INFLUXD = "/usr/bin/influxd";
 export const VICTORIA_METRICS = "/usr/bin/victoria-metrics";
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntilUp(url: string, timeoutMs: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

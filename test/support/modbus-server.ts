@@ -6,6 +6,8 @@
  */
 import net from "net";
 import { ServerTCP } from "modbus-serial";
+import { freePort } from "./ports";
+export { freePort };
 
 export interface SeenRequest {
   functionCode: number;
@@ -14,18 +16,6 @@ export interface SeenRequest {
 }
 
 const AREA_OF_FUNCTION: Record<number, string> = { 1: "coil", 2: "discrete", 3: "holding", 4: "input" };
-
-/** A free TCP port on 127.0.0.1 (asked from the OS, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 class IllegalAddress extends Error {
   readonly modbusErrorCode = 2;

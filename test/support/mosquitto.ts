@@ -7,20 +7,9 @@ import fs from "fs";
 import net from "net";
 import os from "os";
 import path from "path";
+import { freePort } from "./ports";
 
 export const MOSQUITTO = "/usr/sbin/mosquitto";
-
-/** A port nobody listens on now (the OS picks it). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

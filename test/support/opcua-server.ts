@@ -6,7 +6,6 @@
  * client certificates, as a commissioning engineer trusting the Node-RED client would.
  */
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
 import {
@@ -21,6 +20,8 @@ import {
   type StatusCode,
   type UAVariable,
 } from "node-opcua";
+import { freePort } from "./ports";
+export { freePort };
 
 /** The well variables and their starting values. */
 export const WELL_TAGS = {
@@ -43,17 +44,6 @@ export interface TestOpcuaServerOptions {
   secure?: boolean;
   /** extra variables named ns=1;s=Well01.Extra<i>, for the benchmark */
   extraVariables?: number;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface VariableState {

@@ -86,3 +86,9 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what =
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Node-RED's own core nodes (paths under @node-red/nodes/core/, e.g. "common/20-inject.js") for helper.load. */
+export function coreNodes(...files: string[]): NodeModule[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return files.map((file) => require(require.resolve(`@node-red/nodes/core/${file}`)) as NodeModule);
+}

@@ -7,18 +7,10 @@ import assert from "node:assert/strict";
 import fs from "fs";
 import path from "path";
 import anhJsonNode from "../../../nodes/anh-json/anh-json";
-import { helper, makeTempDir, unloadAll, waitFor, type FlowNode, type NodeModule } from "../../support/runtime";
+import { coreNodes, helper, makeTempDir, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
+import { repoRoot } from "../../support/repo";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const core = (file: string): NodeModule => require(require.resolve(`@node-red/nodes/core/${file}`));
-const CORE_NODES = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js"].map(core);
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
+const CORE_NODES = coreNodes("common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js");
 
 describe("examples/anh-json.json", () => {
   let userDir: string;

@@ -9,12 +9,9 @@ import ftpDeliverNode from "../../../nodes/ftp-deliver/ftp-deliver";
 import ftpServerNode from "../../../nodes/ftp-server/ftp-server";
 import { startFtpServer, type TestFtpServer } from "../../support/ftp-server";
 import { repoRoot } from "../../support/repo";
-import { collect, helper, makeTempDir, waitFor, type FlowNode, type NodeModule } from "../../support/runtime";
+import { collect, coreNodes, helper, makeTempDir, waitFor, type FlowNode } from "../../support/runtime";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const core = (file: string): NodeModule => require(require.resolve(`@node-red/nodes/core/${file}`));
-const CORE_NODES = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js"].map(core);
-/* eslint-enable @typescript-eslint/no-require-imports */
+const CORE_NODES = coreNodes("common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js");
 
 describe("examples/ftp-deliver.json", function () {
   this.timeout(20000);

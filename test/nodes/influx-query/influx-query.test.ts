@@ -8,7 +8,7 @@ import type { InfluxWriteStats } from "../../../nodes/influx-write/influx-write-
 import { InfluxDB1Server } from "../../support/influx-servers";
 import { repoRoot } from "../../support/repo";
 import { errorMessages, probe, testFlow } from "../../support/node-harness";
-import { collect, helper, makeTempDir, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
+import { collect, coreNodes, helper, makeTempDir, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
 
 const NODES = [influxServerNode, influxWriteNode, influxQueryNode];
 const T0 = Date.UTC(2026, 10, 22, 5); // 00:00 in Bogota
@@ -108,10 +108,7 @@ describe("examples/influx-write.json and examples/influx-query.json against a re
   after(async () => influx?.dispose());
   afterEach(async () => unloadAll());
 
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const core = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`));
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const CORE = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js"].map(core);
+  const CORE = coreNodes("common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js");
 
   function example(file: string, queueDir: string): FlowNode[] {
     const nodes = JSON.parse(fs.readFileSync(path.join(repoRoot(), "examples", file), "utf8")) as FlowNode[];

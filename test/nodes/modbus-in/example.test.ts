@@ -9,18 +9,10 @@ import modbusDeviceNode from "../../../nodes/modbus-device/modbus-device";
 import modbusInNode from "../../../nodes/modbus-in/modbus-in";
 import { encodeRegisters } from "../../../lib/modbus/decode";
 import { ModbusTestServer, freePort } from "../../support/modbus-server";
-import { helper, unloadAll, waitFor, type FlowNode, type NodeModule } from "../../support/runtime";
+import { coreNodes, helper, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
+import { repoRoot } from "../../support/repo";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const core = (file: string): NodeModule => require(require.resolve(`@node-red/nodes/core/${file}`));
-/* eslint-enable @typescript-eslint/no-require-imports */
-const NODES = [...["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js"].map(core), modbusDeviceNode, modbusInNode];
-
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
+const NODES = [...coreNodes("common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js"), modbusDeviceNode, modbusInNode];
 
 /** The example on a tab, its device pointed at `port`, a probe after each function and modbus-in node. */
 function exampleFlow(port: number): FlowNode[] {

@@ -10,12 +10,9 @@ import path from "path";
 import { CHANGE_RULES_FROM_MQTT, CHANGE_RULES_TO_MQTT, fromMqttMessage, toMqttMessage } from "../../../lib/mqtt/convention";
 import { Mosquitto } from "../../support/mosquitto";
 import { repoRoot } from "../../support/repo";
-import { collect, helper, waitFor, type FlowNode, type NodeModule } from "../../support/runtime";
+import { collect, coreNodes, helper, waitFor, type FlowNode } from "../../support/runtime";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const core = (file: string): NodeModule => require(require.resolve(`@node-red/nodes/core/${file}`));
-/* eslint-enable @typescript-eslint/no-require-imports */
-const CORE_NODES = [core("network/10-mqtt.js"), core("function/15-change.js")];
+const CORE_NODES = coreNodes("network/10-mqtt.js", "function/15-change.js");
 
 type Msg = Record<string, unknown>;
 const T = Date.UTC(2026, 10, 23, 10, 0, 0);

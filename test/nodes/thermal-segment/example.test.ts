@@ -9,12 +9,9 @@ import path from "path";
 import reliabilityScoreNode from "../../../nodes/reliability-score/reliability-score";
 import thermalSegmentNode from "../../../nodes/thermal-segment/thermal-segment";
 import { repoRoot } from "../../support/repo";
-import { helper, unloadAll, waitFor, type FlowNode, type NodeModule } from "../../support/runtime";
+import { coreNodes, helper, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const core = (file: string): NodeModule => require(require.resolve(`@node-red/nodes/core/${file}`));
-/* eslint-enable @typescript-eslint/no-require-imports */
-const CORE_NODES = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "storage/10-file.js"].map(core);
+const CORE_NODES = coreNodes("common/20-inject.js", "common/21-debug.js", "common/90-comment.js", "function/10-function.js", "storage/10-file.js");
 const OURS = new Set(["thermal-segment", "reliability-score"]);
 
 describe("examples/thermal-segment.json and examples/reliability-score.json", () => {
