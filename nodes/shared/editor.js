@@ -24,14 +24,17 @@
       };
     },
     /** Fills the "State store" select with the context stores of settings.js and selects `current`. */
-    fillStoreSelect: function (select, current) {
+    // texts: the node's localised {default, notConfigured} option labels (English when absent).
+    fillStoreSelect: function (select, current, texts) {
       var stores = (RED.settings.context && RED.settings.context.stores) || [];
-      select.append($("<option></option>").val("").text("default"));
+      var defaultText = (texts && texts.default) || "default";
+      var notConfiguredText = (texts && texts.notConfigured) || current + " (not configured)";
+      select.append($("<option></option>").val("").text(defaultText));
       stores.forEach(function (name) {
         select.append($("<option></option>").val(name).text(name));
       });
       if (current && stores.indexOf(current) === -1) {
-        select.append($("<option></option>").val(current).text(current + " (not configured)"));
+        select.append($("<option></option>").val(current).text(notConfiguredText));
       }
       select.val(current || "");
     },
