@@ -11,6 +11,17 @@
 
   window.FieldReliabilityEditor = {
     isNumber: isNumber,
+    /** `${ENV_VAR}`: Node-RED puts the variable's value in at deploy (the shipped templates use it for endpoints). */
+    isEnvReference: function (v) {
+      return /^\$\{\w+\}$/.test(String(v === undefined || v === null ? "" : v).trim());
+    },
+    /** Keeps a select's `${ENV_VAR}` value selectable, so opening and saving the form does not drop it. */
+    keepEnvOption: function (select, current) {
+      if (window.FieldReliabilityEditor.isEnvReference(current) && select.find("option").filter(function () { return this.value === current; }).length === 0) {
+        select.append($("<option></option>").val(current).text(current));
+      }
+      select.val(current);
+    },
     isPositive: function (v) {
       return isNumber(v) && Number(v) > 0;
     },
