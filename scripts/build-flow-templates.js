@@ -153,7 +153,10 @@ class Template {
 }
 
 const comment = (t, name, title, info, x, y, z) => t.add(name, "comment", { name: title, info, wires: undefined }, x, y, z);
-const linkOut = (t, name, label, target, x, y) => t.add(name, "link out", { name: label, mode: "link", links: [target] }, x, y);
+// A dashboard link goes to both variants' link ins (Dashboard 2: fr-ui-*, Dashboard 1: fr-ui-*-d1), which
+// may be installed side by side; a missing one is simply not sent to.
+const linkOut = (t, name, label, target, x, y) =>
+  t.add(name, "link out", { name: label, mode: "link", links: target.startsWith("fr-ui-") ? [target, `${target}-d1`] : [target] }, x, y);
 const debug = (t, name, label, x, y, complete = "payload", z) =>
   t.add(name, "debug", { name: label, active: true, tosidebar: true, console: false, tostatus: false, complete, targetType: complete === "true" ? "full" : "msg", statusVal: "", statusType: "auto" }, x, y, z);
 const fn = (t, name, label, func, x, y, outputs = 1, z) => t.add(name, "function", { name: label, func, outputs, timeout: 0, noerr: 0, initialize: "", finalize: "", libs: [] }, x, y, z);
@@ -526,6 +529,11 @@ function wellSubflow() {
   t.wire(anhName, 0, anh);
   t.wire(anh, 0, deliver);
   t.wire(deliver, 0, anh);
+  // The dashboard keeps one report history per well (every well's file has the same name).
+  const reportWell = add("report-well", "change", { name: "well = WELL", rules: [{ t: "set", p: "well", pt: "msg", to: "WELL", tot: "env" }], action: "", property: "", from: "", to: "", reg: false }, 1450, 400);
+  t.wire(anh, 1, reportWell);
+  t.wire(deliver, 0, reportWell);
+  t.wire(deliver, 1, reportWell);
   const all = t.nodes;
   const def = {
     id: z,
@@ -538,7 +546,7 @@ function wellSubflow() {
       { x: 1600, y: 200, wires: [{ id: anomaly.id, port: 0 }] },
       { x: 1600, y: 260, wires: [{ id: gaps.id, port: 1 }, { id: spc.id, port: 1 }, { id: anomaly.id, port: 1 }, { id: telemetry.id, port: 0 }, { id: anh.id, port: 1 }, { id: deliver.id, port: 1 }] },
       { x: 1600, y: 320, wires: [{ id: gaps.id, port: 0 }, { id: gaps.id, port: 2 }] },
-      { x: 1600, y: 380, wires: [{ id: anh.id, port: 1 }, { id: deliver.id, port: 0 }, { id: deliver.id, port: 1 }] },
+      { x: 1600, y: 380, wires: [{ id: reportWell.id, port: 0 }] },
     ],
     env: [
       { name: "WELL", type: "str", value: "W01", ui: { label: { en: "Well (series prefix)" }, type: "input", opts: { types: ["str", "env"] } } },
