@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.js", "settings.js", "bench/**/*.js"],
+    files: ["scripts/**/*.js", "settings.js", "bench/**/*.js", "docker/**/*.js"],
     languageOptions: {
       sourceType: "commonjs",
       globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly" },

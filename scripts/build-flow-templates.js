@@ -509,11 +509,10 @@ function wellSubflow() {
     1390,
     340,
   );
-  const notes = [
-    comment(t, "c-in", "Input: the well's readings, and commands", "Readings `{topic: \"W01.OilRate\", payload, timestamp, quality}` from opcua-in. Commands `{command: \"generate\", date: \"YYYY-MM-DD\", well?, source?}`: with `source: \"influx\"` the day is read from the historian and sent to anh-json as a batch; otherwise anh-json builds the report from its own day journal. A command with `well` set is for that well only.", 200, 40, z),
-    comment(t, "c-chain", "Analytics chain", "gap-detector (gaps, stale after 60 s) → spc-rules (baseline of 25 points, Nelson rules 1, 2, 3, 5, 6) → anomaly-detect (streaming; learns 300 points) → historian (`telemetry`, with spc_violations and anomaly_score). Tags asset = WELL and site = SITE.", 800, 180, z),
-    comment(t, "c-anh", "ANH report and delivery", "anh-json journals every reading of the well, builds ANH_REPORT_YYYYMMDD.json for the previous Colombian day at 06:00 (or on command) and ftp-deliver uploads it at 06:50 into ANH_REMOTE_DIR, exactly once; the delivery result goes back to anh-json (status uploaded / failed).", 800, 300, z),
-  ];
+  // Comments that explain the subflow to whoever opens it.
+  comment(t, "c-in", "Input: the well's readings, and commands", "Readings `{topic: \"W01.OilRate\", payload, timestamp, quality}` from opcua-in. Commands `{command: \"generate\", date: \"YYYY-MM-DD\", well?, source?}`: with `source: \"influx\"` the day is read from the historian and sent to anh-json as a batch; otherwise anh-json builds the report from its own day journal. A command with `well` set is for that well only.", 200, 40, z);
+  comment(t, "c-chain", "Analytics chain", "gap-detector (gaps, stale after 60 s) → spc-rules (baseline of 25 points, Nelson rules 1, 2, 3, 5, 6) → anomaly-detect (streaming; learns 300 points) → historian (`telemetry`, with spc_violations and anomaly_score). Tags asset = WELL and site = SITE.", 800, 180, z);
+  comment(t, "c-anh", "ANH report and delivery", "anh-json journals every reading of the well, builds ANH_REPORT_YYYYMMDD.json for the previous Colombian day at 06:00 (or on command) and ftp-deliver uploads it at 06:50 into ANH_REMOTE_DIR, exactly once; the delivery result goes back to anh-json (status uploaded / failed).", 800, 300, z);
   t.wire(route, 0, source);
   t.wire(route, 1, assetTags, anhName);
   t.wire(source, 0, dayQuery);
