@@ -14,6 +14,9 @@ import { getNode, startRuntime, stopRuntime } from "./support/runtime";
  * the server has answered for every point: ours by its delivered counter, the peer by the runtime's
  * onComplete hook (it calls done() when its write returned; a Complete node would deep-clone each
  * 1 000-point message and charge the peer for it). Every point is counted on the server afterwards.
+ * Both nodes at their defaults otherwise: influx-write keeps up to 3 requests in flight while its disk
+ * queue is empty; the peer's batch node sends one request per message as it comes, with no limit (so up
+ * to the sender's window of 40 requests at once).
  */
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -59,7 +62,7 @@ export async function run(): Promise<BenchRow[]> {
       ["node-red-contrib-influxdb"],
       [
         { id: "bench-flow", type: "tab", label: "bench" },
-        { id: "n-ours", z: "bench-flow", type: "influx-write", server: "n-server", measurement: "ours", topicTag: "", tags: "", valueField: "value", qualityField: "", analytics: "", integerFields: "", precision: "ms", batchSize: 5000, flushSeconds: 0.2, queueDir, queueMaxMB: 1024, writeAhead: false, retryMaxSeconds: 5, wires: [[]] },
+        { id: "n-ours", z: "bench-flow", type: "influx-write", server: "n-server", measurement: "ours", topicTag: "", tags: "", valueField: "value", qualityField: "", analytics: "", integerFields: "", precision: "ms", batchSize: 5000, flushSeconds: 0.2, queueDir, queueMaxMB: 1024, writeAhead: false, retryMaxSeconds: 5, requestsInFlight: 3, wires: [[]] },
         { id: "n-server", type: "influx-server", url: server.url, apiVersion: "v1", database: "bench", retentionPolicy: "", org: "", bucket: "", timeoutSeconds: 30 },
         { id: "n-peer", z: "bench-flow", type: "influxdb batch", influxdb: "n-peer-server", precision: "ms", retentionPolicy: "", name: "", wires: [] },
         { id: "n-peer-server", type: "influxdb", hostname: "127.0.0.1", port: String(server.port), protocol: "http", database: "bench", name: "", usetls: false, influxdbVersion: "1.x" },
@@ -98,7 +101,7 @@ export async function run(): Promise<BenchRow[]> {
     if (oursCount !== expected || peerCount !== expected) throw new Error(`points missing on the server: ours ${oursCount}, peer ${peerCount}, expected ${expected}`);
     return [
       {
-        metric: "influx-write points/s, InfluxDB 1.x /write on VictoriaMetrics (messages of 1 000 points, batches of 5 000)",
+        metric: "influx-write points/s, InfluxDB 1.x /write on VictoriaMetrics (messages of 1 000 points, batches of 5 000, 3 requests in flight)",
         value: median(a),
         unit: "points/s",
         peer: { name: "node-red-contrib-influxdb 0.7.0 influxdb batch", value: median(b), ratio: median(ratios) },

@@ -6,15 +6,26 @@ import type { WriteOutcome, WriteTransport } from "./transport";
 /**
  * Store and forward: batches go straight to the server while it answers; when it is unreachable or
  * answers 5xx/429, the batch and every later one go to the durable disk queue, which is replayed
- * oldest first once the server is back, before any new batch. One request at a time, so the order on
- * the wire is the order of arrival. A 400/422 (or 413) answer splits the batch in halves until the bad
- * line stands alone: that line is reported with the server's message and dropped; the rest is written
- * and the queue moves on.
+ * oldest first once the server is back, before any new batch. A 400/422 (or 413) answer splits the
+ * batch in halves until the bad line stands alone: that line is reported with the server's message
+ * and dropped; the rest is written and the queue moves on.
+ *
+ * While the disk queue is empty, up to `maxInFlight` requests are on the wire at once: a write costs the
+ * server a round trip of parsing and indexing, and one request at a time left the server idle while
+ * the next batch was built and sent (and this process idle while the server worked). The points of
+ * one request may then reach the server before those of an earlier one; InfluxDB orders by timestamp,
+ * not by arrival, so that changes nothing stored. Once anything is on disk, the replay sends one
+ * request at a time, oldest first, and new batches queue behind it.
  *
  * In memory (not yet on disk) are only the last `maxMemoryBatches` batches while the server keeps up;
  * close() writes them to disk, so a Node-RED restart loses nothing. With `writeAhead` every batch is
  * on disk before it is sent, which also covers a crash (kill -9, power cut) at the cost of one fsync
- * per batch.
+ * per batch (and of the requests in flight: the replay of the disk queue is one at a time).
+ *
+ * When a batch goes to disk while its request is still on the wire (another request failed, memory
+ * overflowed, or close), the disk copy is the one that counts: the late answer is ignored and the
+ * replay sends the batch again. A point written twice lands on the same series and time, which
+ * InfluxDB overwrites with the same value: nothing is doubled, and nothing is lost.
  */
 
 export interface RejectedLine {
@@ -36,6 +47,8 @@ export interface ForwarderEvents {
   dropped?(points: number): void;
   /** a queue record could not be read back (damaged file): skipped */
   damaged?(message: string): void;
+  /** the queue could not be written while an answer was handled (disk full, removed) */
+  failure?(message: string): void;
 }
 
 export interface ForwarderOptions {
@@ -47,8 +60,10 @@ export interface ForwarderOptions {
   /** fractions of the disk queue's bound for the level event */
   highWatermark: number;
   lowWatermark: number;
-  /** close() waits this long for a request in flight before leaving it to the replay */
+  /** close() waits this long for the requests in flight before leaving them to the replay */
   closeTimeoutMs: number;
+  /** requests on the wire at once while the disk queue is empty (the replay sends one at a time) */
+  maxInFlight: number;
 }
 
 export const DEFAULT_FORWARDER_OPTIONS: ForwarderOptions = {
@@ -59,6 +74,7 @@ export const DEFAULT_FORWARDER_OPTIONS: ForwarderOptions = {
   highWatermark: 0.8,
   lowWatermark: 0.5,
   closeTimeoutMs: 10_000,
+  maxInFlight: 3,
 };
 
 export function resolveForwarderOptions(options: Partial<ForwarderOptions>): ForwarderOptions {
@@ -66,6 +82,9 @@ export function resolveForwarderOptions(options: Partial<ForwarderOptions>): For
   for (const key of ["initialRetryDelayMs", "maxRetryDelayMs", "closeTimeoutMs", "maxMemoryBatches"] as const) {
     const value = merged[key];
     if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new InputError(key, `expected a number > 0, got ${describeValue(value)}`);
+  }
+  if (!Number.isSafeInteger(merged.maxInFlight) || merged.maxInFlight < 1 || merged.maxInFlight > 64) {
+    throw new InputError("maxInFlight", `expected a whole number of requests from 1 to 64, got ${describeValue(merged.maxInFlight)}`);
   }
   if (!(merged.lowWatermark > 0 && merged.lowWatermark <= merged.highWatermark && merged.highWatermark <= 1)) {
     throw new InputError("highWatermark", `expected 0 < lowWatermark <= highWatermark <= 1, got ${merged.lowWatermark} and ${merged.highWatermark}`);
@@ -104,18 +123,27 @@ export function splitLines(body: string): string[] {
   return lines;
 }
 
-type Delivery = { kind: "done"; delivered: number } | Extract<WriteOutcome, { kind: "retry" }>;
+type Delivery = { kind: "done"; delivered: number } | Extract<WriteOutcome, { kind: "retry" }> | { kind: "abandoned" };
+
+/** A batch held in memory until the server took it (or it went to disk). */
+interface MemoryEntry {
+  batch: Batch;
+  sending: boolean;
+  /** it went to disk while its request was on the wire: the answer is ignored, the replay owns it */
+  spilled: boolean;
+}
 
 export class Forwarder {
-  private readonly memory: Batch[] = [];
-  private pumping = false;
+  /** batches not on disk and not yet taken by the server, oldest first (those in flight included) */
+  private readonly memory: MemoryEntry[] = [];
+  private sendingCount = 0;
+  private replaying = false;
+  /** every request in flight, for close() to wait on */
+  private readonly requests = new Set<Promise<void>>();
   private closing = false;
   /** the queue is closed: nothing may touch it any more (a late answer is replayed after the restart) */
   private closed = false;
-  private inFlightSpilled = false;
-  private inFlight: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
-  private wakeRetry: (() => void) | null = null;
   private failures = 0;
   private downSince: number | null = null;
   private replayedDuringOutage = 0;
@@ -145,7 +173,7 @@ export class Forwarder {
   /** points accepted and not yet delivered (memory and disk) */
   get pendingPoints(): number {
     let points = this.queue.points;
-    for (const batch of this.memory) points += batch.points;
+    for (const entry of this.memory) points += entry.batch.points;
     return points;
   }
 
@@ -158,10 +186,15 @@ export class Forwarder {
   }
 
   get isIdle(): boolean {
-    return !this.pumping && this.memory.length === 0 && this.queue.isEmpty;
+    return this.requests.size === 0 && this.memory.length === 0 && this.queue.isEmpty;
   }
 
-  /** Takes a batch: sent when the line is free, else kept in order (in memory or on disk). */
+  /** requests on the wire now */
+  get inFlight(): number {
+    return this.requests.size;
+  }
+
+  /** Takes a batch: sent when a request slot is free, else kept in order (in memory or on disk). */
   submit(batch: Batch): void {
     if (batch.points === 0) return;
     if (this.closed) {
@@ -172,7 +205,7 @@ export class Forwarder {
     if (this.closing || this.options.writeAhead || !this.queue.isEmpty || this.downSince !== null) {
       this.store(batch);
     } else {
-      this.memory.push(batch);
+      this.memory.push({ batch, sending: false, spilled: false });
       if (this.memory.length > this.options.maxMemoryBatches) this.spillMemory();
     }
     this.kick();
@@ -183,22 +216,23 @@ export class Forwarder {
     if (this.retryTimer !== null) {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
-      const wake = this.wakeRetry;
-      this.wakeRetry = null;
-      wake?.();
+      this.kick();
     }
   }
 
   /**
-   * Stops sending: waits for a request in flight (up to closeTimeoutMs), then puts everything still in
+   * Stops sending: waits for the requests in flight (up to closeTimeoutMs), then puts everything still in
    * memory on disk and closes the queue. A request still unanswered then is replayed after the restart.
    */
   async close(): Promise<void> {
     this.closing = true;
-    this.retryNow();
-    if (this.inFlight !== null) {
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    if (this.requests.size > 0) {
       let timer: NodeJS.Timeout | null = null;
-      await Promise.race([this.inFlight, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs)))]);
+      await Promise.race([Promise.all(this.requests), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs)))]);
       if (timer !== null) clearTimeout(timer);
     }
     this.spillMemory();
@@ -214,13 +248,14 @@ export class Forwarder {
     this.checkLevel();
   }
 
+  /** Everything in memory to disk, oldest first; requests still on the wire are left to the replay. */
   private spillMemory(): void {
     if (this.memory.length === 0) return;
-    // The batch in flight is memory[0]: it goes to disk first, so the replay keeps the order, and its
-    // answer then acknowledges the disk record instead of the memory slot.
-    if (this.pumping) this.inFlightSpilled = true;
-    const batches = this.memory.splice(0, this.memory.length);
-    for (const batch of batches) this.store(batch);
+    const entries = this.memory.splice(0, this.memory.length);
+    for (const entry of entries) {
+      if (entry.sending) entry.spilled = true;
+      this.store(entry.batch);
+    }
   }
 
   private checkLevel(): void {
@@ -234,89 +269,112 @@ export class Forwarder {
     }
   }
 
+  /** Starts what may start now: the replay of the disk queue, else memory batches up to maxInFlight. */
   private kick(): void {
-    if (this.pumping || this.closing || this.retryTimer !== null) return;
-    this.pumping = true;
-    let finish: () => void = () => undefined;
-    this.inFlight = new Promise<void>((resolve) => (finish = resolve));
-    this.pump().finally(() => {
-      this.pumping = false;
-      this.inFlight = null;
-      finish();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    while (!this.closing) {
-      let batch: Batch | null;
-      let fromDisk: boolean;
-      if (!this.queue.isEmpty) {
-        try {
-          batch = this.queue.peek();
-        } catch (err) {
-          this.events.damaged?.(`queue record unreadable, skipped: ${(err as Error).message}`);
-          this.queue.ack();
-          continue;
-        }
-        fromDisk = true;
-      } else if (this.memory.length > 0) {
-        batch = this.memory[0];
-        fromDisk = false;
-        this.inFlightSpilled = false;
-      } else {
-        return;
-      }
-      if (batch === null) return;
-      const result = await this.deliver(batch.body, batch.points);
-      if (this.closed) return;
-      const onDisk = fromDisk || this.inFlightSpilled;
-      if (result.kind === "done") {
-        if (onDisk) this.queue.ack();
-        else this.memory.shift();
-        this.checkLevel();
-        this.deliveredPoints += result.delivered;
-        this.failures = 0;
-        this.lastError = null;
-        if (this.downSince !== null && fromDisk) this.replayedDuringOutage += result.delivered;
-        if (this.downSince !== null && this.queue.isEmpty) {
-          const info = { downMs: Date.now() - this.downSince, replayedPoints: this.replayedDuringOutage };
-          this.downSince = null;
-          this.replayedDuringOutage = 0;
-          this.events.recovered?.(info);
-        }
-        continue;
-      }
-      if (!onDisk) this.spillMemory();
-      this.failures += 1;
-      this.lastError = result.status === null ? result.message : `HTTP ${result.status}: ${result.message}`;
-      if (this.downSince === null) {
-        this.downSince = Date.now();
-        this.events.outage?.({ status: result.status, message: result.message });
-      }
-      if (this.closing) return;
-      await this.waitBeforeRetry(result.retryAfterMs);
+    if (this.closing || this.retryTimer !== null) return;
+    if (!this.queue.isEmpty) {
+      if (!this.replaying) this.replayNext();
+      return;
+    }
+    for (let i = 0; i < this.memory.length && this.sendingCount < this.options.maxInFlight; i++) {
+      const entry = this.memory[i];
+      if (!entry.sending) this.send(entry);
     }
   }
 
-  private waitBeforeRetry(retryAfterMs: number | null): Promise<void> {
-    const cap = Math.min(this.options.maxRetryDelayMs, this.options.initialRetryDelayMs * 2 ** Math.min(30, this.failures - 1));
-    // "Equal jitter": a fleet of gateways that lost the same server does not come back in the same second.
-    const delay = Math.max(retryAfterMs ?? 0, cap / 2 + (this.random() * cap) / 2);
-    return new Promise<void>((resolve) => {
-      this.wakeRetry = resolve;
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        this.wakeRetry = null;
-        resolve();
-      }, delay);
-    });
+  private track(request: Promise<void>): void {
+    // An answer's bookkeeping can throw (the disk full or gone while a batch is stored): reported, never an unhandled rejection.
+    const tracked = request.catch((err: Error) => this.events.failure?.(`store and forward: ${err.message}`));
+    this.requests.add(tracked);
+    void tracked.finally(() => this.requests.delete(tracked));
   }
 
-  /** Sends a body; on a 4xx splits it until each refused line stands alone and reports it. */
-  private async deliver(body: string, points: number): Promise<Delivery> {
+  private send(entry: MemoryEntry): void {
+    entry.sending = true;
+    this.sendingCount++;
+    const request = this.deliver(entry.batch.body, entry.batch.points, () => entry.spilled).then((result) => {
+      this.sendingCount--;
+      entry.sending = false;
+      if (this.closed || entry.spilled || result.kind === "abandoned") return this.kick();
+      if (result.kind === "done") {
+        this.memory.splice(this.memory.indexOf(entry), 1);
+        this.delivered(result.delivered, false);
+      } else {
+        this.spillMemory();
+        this.failed(result);
+      }
+      this.kick();
+    });
+    this.track(request);
+  }
+
+  /** One request with the oldest batch on disk; the next starts when it is answered. */
+  private replayNext(): void {
+    let batch: Batch | null = null;
+    while (batch === null && !this.queue.isEmpty) {
+      try {
+        batch = this.queue.peek();
+      } catch (err) {
+        this.events.damaged?.(`queue record unreadable, skipped: ${(err as Error).message}`);
+        this.queue.ack();
+      }
+    }
+    if (batch === null) return this.kick();
+    this.replaying = true;
+    const request = this.deliver(batch.body, batch.points, () => false).then((result) => {
+      this.replaying = false;
+      if (this.closed) return;
+      if (result.kind === "done") {
+        this.queue.ack();
+        this.delivered(result.delivered, true);
+      } else if (result.kind === "retry") {
+        this.failed(result);
+      }
+      this.kick();
+    });
+    this.track(request);
+  }
+
+  private delivered(points: number, fromDisk: boolean): void {
+    this.checkLevel();
+    this.deliveredPoints += points;
+    this.failures = 0;
+    this.lastError = null;
+    if (this.downSince !== null && fromDisk) this.replayedDuringOutage += points;
+    if (this.downSince !== null && this.queue.isEmpty) {
+      const info = { downMs: Date.now() - this.downSince, replayedPoints: this.replayedDuringOutage };
+      this.downSince = null;
+      this.replayedDuringOutage = 0;
+      this.events.recovered?.(info);
+    }
+  }
+
+  private failed(result: Extract<WriteOutcome, { kind: "retry" }>): void {
+    this.failures += 1;
+    this.lastError = result.status === null ? result.message : `HTTP ${result.status}: ${result.message}`;
+    if (this.downSince === null) {
+      this.downSince = Date.now();
+      this.events.outage?.({ status: result.status, message: result.message });
+    }
+    if (this.closing || this.retryTimer !== null) return;
+    const cap = Math.min(this.options.maxRetryDelayMs, this.options.initialRetryDelayMs * 2 ** Math.min(30, this.failures - 1));
+    // "Equal jitter": a fleet of gateways that lost the same server does not come back in the same second.
+    const delay = Math.max(result.retryAfterMs ?? 0, cap / 2 + (this.random() * cap) / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, delay);
+  }
+
+  /**
+   * Sends a body; on a 4xx splits it until each refused line stands alone and reports it. Stops
+   * ("abandoned") when the batch went to disk meanwhile, so a refused line is reported once, by the replay.
+   */
+  private async deliver(body: string, points: number, abandoned: () => boolean): Promise<Delivery> {
     const outcome = await this.transport.write(body);
     if (outcome.kind === "ok") return { kind: "done", delivered: points };
     if (outcome.kind === "retry") return outcome;
+    if (abandoned()) return { kind: "abandoned" };
     const lines = splitLines(body);
     if (lines.length <= 1) {
       this.rejectedPoints += 1;
@@ -328,8 +386,8 @@ export class Forwarder {
     const middle = lines.length >> 1;
     let delivered = 0;
     for (const half of [lines.slice(0, middle), lines.slice(middle)]) {
-      const result = await this.deliver(half.join("\n"), half.length);
-      if (result.kind === "retry") return result;
+      const result = await this.deliver(half.join("\n"), half.length, abandoned);
+      if (result.kind !== "done") return result;
       delivered += result.delivered;
     }
     return { kind: "done", delivered };

@@ -1,5 +1,5 @@
 import { InputError, describeValue } from "../common/errors";
-import { IntegerValue, encodePoint, parsePointTime, timeFromMs, type FieldValue, type Point, type PointTime, type Precision } from "./line-protocol";
+import { IntegerValue, encodePoint, escapeKey, escapeMeasurement, formatTime, parsePointTime, quoteString, timeFromMs, type FieldValue, type Point, type PointTime, type Precision } from "./line-protocol";
 
 /**
  * Points from messages of the shared contract: `{topic, payload: number | {value, timestamp, quality}}`,
@@ -133,6 +133,24 @@ function isEmpty(object: Record<string, string>): boolean {
   return true;
 }
 
+/** "12": an object puts such keys first whatever the insertion order, so the quick path leaves them to the general one. */
+function isArrayIndex(name: string): boolean {
+  const c = name.charCodeAt(0);
+  return c >= 48 && c <= 57;
+}
+
+/** A measurement validateName keeps as it is (no trimming, no leading _). */
+function isPlainName(name: string): boolean {
+  if (name === "" || name.charCodeAt(0) <= 32 || name.charCodeAt(name.length - 1) <= 32 || name.charCodeAt(0) === 95) return false;
+  return name.trim() === name;
+}
+
+interface MessageContext {
+  measurement: string;
+  tags: Record<string, string>;
+  fallbackTime: PointTime;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value) && !Buffer.isBuffer(value) && !(value instanceof Date);
 }
@@ -140,6 +158,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export class PointBuilder {
   private readonly integerFields: Set<string>;
   private readonly analytics: Array<{ path: string[]; wildcard: boolean; prefix: string }>;
+  /** the quick path keeps the general path's field order only when the value and quality names are no array indexes */
+  private readonly fastNames: boolean;
+  private readonly fieldKeys = new Map<string, string>();
+  private readonly scratchKeys: string[] = [];
+  private readonly scratchValues: string[] = [];
+  private lastMeasurement = "";
+  private lastEscapedMeasurement = "";
 
   constructor(readonly options: PointBuilderOptions) {
     this.integerFields = new Set(options.integerFields);
@@ -148,6 +173,7 @@ export class PointBuilder {
       const path = (wildcard ? spec.slice(0, -2) : spec).split(".");
       return { path, wildcard, prefix: path.join("_") };
     });
+    this.fastNames = !isArrayIndex(options.valueField) && !isArrayIndex(options.qualityField);
   }
 
   /**
@@ -155,6 +181,45 @@ export class PointBuilder {
    * else `arrivalMs`: the time the message reached the node, never the later time of the write).
    */
   build(msg: MessageLike, arrivalMs: number): Point[] {
+    const { measurement, tags, fallbackTime } = this.messageContext(msg, arrivalMs);
+    const payload = msg.payload;
+    if (Array.isArray(payload)) {
+      return payload.map((item, i) => this.pointOf(item, `msg.payload[${i}]`, measurement, tags, fallbackTime, msg.quality, null));
+    }
+    return [this.pointOf(payload, "msg.payload", measurement, tags, fallbackTime, msg.quality, msg)];
+  }
+
+  /**
+   * `build` encoded as line protocol, the same lines as `encodePoint` of each built point. The common
+   * shapes (numbers, {value, timestamp, quality}, explicit points with plain tags and whole-millisecond
+   * times) are written straight into the line without a Point, a fields object or a time object per
+   * point, and the measurement-and-tags prefix is built once per message when the points share it:
+   * that allocation was most of the node's cost per point. Anything else, and every error, goes the
+   * general way, so the error names the field exactly as `build` does.
+   */
+  lines(msg: MessageLike, arrivalMs: number, precision: Precision): string[] {
+    const context = this.messageContext(msg, arrivalMs);
+    const payload = msg.payload;
+    let sharedPrefix: string | null = null;
+    const prefixOf = (): string => (sharedPrefix ??= this.prefix(context.measurement, context.tags, null));
+    const fallbackTime = formatTime(context.fallbackTime, precision);
+    try {
+      if (Array.isArray(payload)) {
+        const out = new Array<string>(payload.length);
+        for (let i = 0; i < payload.length; i++) {
+          out[i] = this.fastLine(payload[i], context, msg.quality, prefixOf, fallbackTime, precision) ?? encodePoint(this.pointOf(payload[i], `msg.payload[${i}]`, context.measurement, context.tags, context.fallbackTime, msg.quality, null), precision);
+        }
+        return out;
+      }
+      const fast = this.analytics.length === 0 ? this.fastLine(payload, context, msg.quality, prefixOf, fallbackTime, precision) : null;
+      return [fast ?? encodePoint(this.pointOf(payload, "msg.payload", context.measurement, context.tags, context.fallbackTime, msg.quality, msg), precision)];
+    } catch {
+      // A bad message: the general path names the same first error as `build` then `encodePoint` would.
+      return this.build(msg, arrivalMs).map((point) => encodePoint(point, precision));
+    }
+  }
+
+  private messageContext(msg: MessageLike, arrivalMs: number): MessageContext {
     const measurement = msg.measurement === undefined ? this.options.measurement : validateName(msg.measurement, "msg.measurement", false);
     let tags = this.options.tags;
     if (msg.tags !== undefined) tags = { ...tags, ...parseTags(msg.tags, "msg.tags") };
@@ -163,20 +228,159 @@ export class PointBuilder {
       tags = { ...tags, [this.options.topicTag]: String(msg.topic) };
     }
     const messageTime = msg.timestamp === undefined ? null : parsePointTime(msg.timestamp, "msg.timestamp");
-    const fallbackTime = messageTime ?? timeFromMs(arrivalMs);
-    const payload = msg.payload;
-    if (Array.isArray(payload)) {
-      return payload.map((item, i) => this.pointOf(item, `msg.payload[${i}]`, measurement, tags, fallbackTime, msg.quality, null));
-    }
-    return [this.pointOf(payload, "msg.payload", measurement, tags, fallbackTime, msg.quality, msg)];
+    return { measurement, tags, fallbackTime: messageTime ?? timeFromMs(arrivalMs) };
   }
 
-  /** `build` encoded as line protocol. */
-  lines(msg: MessageLike, arrivalMs: number, precision: Precision): string[] {
-    const points = this.build(msg, arrivalMs);
-    const out = new Array<string>(points.length);
-    for (let i = 0; i < points.length; i++) out[i] = encodePoint(points[i], precision);
-    return out;
+  /**
+   * The line of one item the quick way, or null when the item needs the general path (an unusual
+   * shape, a value to check, or an error to report). Only cases whose line is certain to equal
+   * `encodePoint(pointOf(...))` are taken here; the test compares both on seeded random messages.
+   */
+  private fastLine(item: unknown, context: MessageContext, outerQuality: unknown, sharedPrefix: () => string, fallbackTime: string, precision: Precision): string | null {
+    if (!this.fastNames) return null;
+    const qualityField = this.options.qualityField;
+    if (typeof item === "number") {
+      if (!Number.isFinite(item) || this.integerFields.has(this.options.valueField)) return null;
+      const quality = qualityField === "" ? "" : this.fastQuality(outerQuality);
+      const prefix = sharedPrefix();
+      if (quality === null || prefix === "" || (quality !== "" && qualityField === this.options.valueField)) return null;
+      return `${prefix} ${this.fieldKey(this.options.valueField)}=${item}${quality} ${fallbackTime}`;
+    }
+    if (item === null || typeof item !== "object" || Array.isArray(item) || Buffer.isBuffer(item) || item instanceof Date) return null;
+    const point = item as Record<string, unknown>;
+    if (point.time !== undefined) return null;
+    let time = fallbackTime;
+    const timestamp = point.timestamp;
+    if (timestamp !== undefined) {
+      if (typeof timestamp !== "number" || !Number.isInteger(timestamp) || (precision !== "ms" && timestamp < 0)) return null;
+      time = precision === "ms" ? `${timestamp}` : formatTime({ ms: timestamp, subMsNanos: 0 }, precision);
+    }
+    const measurement = point.measurement;
+    if (measurement !== undefined && (typeof measurement !== "string" || !isPlainName(measurement))) return null;
+    let prefix: string;
+    if (point.tags === undefined) {
+      prefix = measurement === undefined || measurement === context.measurement ? sharedPrefix() : this.prefix(measurement, context.tags, null);
+      if (prefix === "") return null;
+    } else {
+      const own = point.tags;
+      if (own === null || typeof own !== "object" || Array.isArray(own)) return null;
+      prefix = this.prefix((measurement as string | undefined) ?? context.measurement, context.tags, own as Record<string, unknown>);
+      if (prefix === "") return null;
+    }
+    const quality = qualityField === "" ? "" : this.fastQuality(point.quality !== undefined ? point.quality : outerQuality);
+    if (quality === null) return null;
+    const ownFields = point.fields !== undefined;
+    const source = ownFields ? point.fields : point;
+    if (source === null || typeof source !== "object" || Array.isArray(source) || Buffer.isBuffer(source) || source instanceof Date) return null;
+    const fields = source as Record<string, unknown>;
+    const valueField = this.options.valueField;
+    // Names that would land on the same field (the last one wins in a fields object): the general path.
+    if (!ownFields && valueField !== "value" && fields.value !== undefined && fields[valueField] !== undefined) return null;
+    if (quality !== "") {
+      const clash = ownFields ? fields[qualityField] !== undefined : (!RESERVED_KEYS.has(qualityField) && fields[qualityField] !== undefined) || (qualityField === valueField && fields.value !== undefined);
+      if (clash) return null;
+    }
+    let line = prefix;
+    let separator = " ";
+    for (const key in fields) {
+      if (!ownFields && RESERVED_KEYS.has(key)) continue;
+      const value = fields[key];
+      if (value === undefined || value === null) continue;
+      const name = key === "value" && !ownFields ? valueField : key;
+      if (name === "" || isArrayIndex(name)) return null;
+      let text: string;
+      switch (typeof value) {
+        case "number":
+          if (!Number.isFinite(value)) return null;
+          if (this.integerFields.size > 0 && this.integerFields.has(name)) {
+            if (!Number.isSafeInteger(value)) return null;
+            text = `${value}i`;
+          } else {
+            text = `${value}`;
+          }
+          break;
+        case "boolean":
+          text = value ? "true" : "false";
+          break;
+        case "string":
+          text = quoteString(value);
+          break;
+        default:
+          return null;
+      }
+      line += `${separator}${this.fieldKey(name)}=${text}`;
+      separator = ",";
+    }
+    if (separator === " " && quality === "") return null;
+    return separator === " " ? `${line} ${quality.slice(1)} ${time}` : `${line}${quality} ${time}`;
+  }
+
+  /** ",quality=192i" for a whole-number quality, "" when there is none, null for anything else. */
+  private fastQuality(quality: unknown): string | null {
+    if (quality === undefined || quality === null || this.options.qualityField === "") return "";
+    if (typeof quality !== "number" || !Number.isSafeInteger(quality)) return null;
+    return `,${this.fieldKey(this.options.qualityField)}=${quality}i`;
+  }
+
+  /**
+   * "measurement,k1=v1,k2=v2" with the tags of the message and the point's own (which win), sorted by
+   * key, or "" when a name or value needs the general path. Scratch arrays, no merged object.
+   */
+  private prefix(measurement: string, base: Record<string, string>, own: Record<string, unknown> | null): string {
+    const keys = this.scratchKeys;
+    const values = this.scratchValues;
+    let count = 0;
+    for (const key in base) {
+      keys[count] = key;
+      values[count++] = base[key];
+    }
+    if (own !== null) {
+      for (const key in own) {
+        const value = own[key];
+        if (typeof value !== "string" || value === "" || key === "" || key.charCodeAt(0) === 95 /* _ */) return "";
+        let at = 0;
+        while (at < count && keys[at] !== key) at++;
+        if (at === count) keys[count++] = key;
+        values[at] = value;
+      }
+    }
+    // Insertion sort: tag sets are a handful of keys, often sorted already.
+    for (let i = 1; i < count; i++) {
+      const key = keys[i];
+      if (keys[i - 1] <= key) continue;
+      const value = values[i];
+      let j = i - 1;
+      while (j >= 0 && keys[j] > key) {
+        keys[j + 1] = keys[j];
+        values[j + 1] = values[j];
+        j--;
+      }
+      keys[j + 1] = key;
+      values[j + 1] = value;
+    }
+    let line = measurement === this.lastMeasurement ? this.lastEscapedMeasurement : this.escapedMeasurement(measurement);
+    for (let i = 0; i < count; i++) {
+      if (values[i] === "") continue;
+      if (keys[i] === "") return "";
+      line += `,${escapeKey(keys[i])}=${escapeKey(values[i])}`;
+    }
+    return line;
+  }
+
+  private escapedMeasurement(measurement: string): string {
+    this.lastEscapedMeasurement = escapeMeasurement(measurement);
+    this.lastMeasurement = measurement;
+    return this.lastEscapedMeasurement;
+  }
+
+  /** Field keys repeat on every point (they are property names): escaped once. */
+  private fieldKey(name: string): string {
+    let escaped = this.fieldKeys.get(name);
+    if (escaped === undefined) {
+      escaped = escapeKey(name);
+      if (this.fieldKeys.size < 4096) this.fieldKeys.set(name, escaped);
+    }
+    return escaped;
   }
 
   private pointOf(item: unknown, field: string, measurement: string, tags: Record<string, string>, fallbackTime: PointTime, outerQuality: unknown, msg: MessageLike | null): Point {

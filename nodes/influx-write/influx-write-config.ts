@@ -3,6 +3,7 @@ import { resolveBatcherOptions, type BatcherOptions } from "../../lib/influx/bat
 import { resolveForwarderOptions, type ForwarderOptions } from "../../lib/influx/forwarder";
 import { validatePrecision, type Precision } from "../../lib/influx/line-protocol";
 import { resolvePointOptions, type PointBuilderOptions } from "../../lib/influx/point-builder";
+import { InputError, describeValue } from "../../lib/common/errors";
 import { numberSetting, positiveSetting } from "../../lib/common/settings";
 
 export interface InfluxWriteDef extends NodeDef {
@@ -24,6 +25,8 @@ export interface InfluxWriteDef extends NodeDef {
   queueMaxMB: number | string;
   writeAhead: boolean | string;
   retryMaxSeconds: number | string;
+  /** requests on the wire at once while nothing waits on disk; optional (flows from before it get 3) */
+  requestsInFlight?: number | string;
 }
 
 export interface InfluxWriteConfig {
@@ -33,6 +36,12 @@ export interface InfluxWriteConfig {
   forwarder: ForwarderOptions;
   queueDir: string;
   queueMaxBytes: number;
+}
+
+function requestsInFlight(value: unknown): number {
+  const n = numberSetting(value, 3);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new InputError("requestsInFlight", `expected a whole number of requests from 1 to 64, got ${describeValue(value)}`);
+  return n;
 }
 
 export function parseWriteConfig(def: Partial<InfluxWriteDef>): InfluxWriteConfig {
@@ -57,6 +66,7 @@ export function parseWriteConfig(def: Partial<InfluxWriteDef>): InfluxWriteConfi
       writeAhead: def.writeAhead === true || def.writeAhead === "true",
       maxRetryDelayMs: retryMaxMs,
       initialRetryDelayMs: Math.min(1000, retryMaxMs),
+      maxInFlight: requestsInFlight(def.requestsInFlight),
     }),
     queueDir: typeof def.queueDir === "string" ? def.queueDir.trim() : "",
     // Segments of at most 1/8 of the bound: a delivered segment is deleted, so the disk use follows the backlog closely.

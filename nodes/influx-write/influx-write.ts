@@ -81,6 +81,7 @@ export = function register(RED: NodeAPI): void {
             emit({ event: "queue-full", severity: "critical", message: `disk queue full (${queue.maxBytes} bytes): ${points} points dropped`, details: { points, maxBytes: queue.maxBytes } });
           },
           damaged: (message) => node.warn(message),
+          failure: (message) => node.error(message),
         });
         const f = forwarder;
         batcher = new Batcher(config.batcher, (batch) => {

@@ -44,6 +44,11 @@ export interface TestOpcuaServerOptions {
   secure?: boolean;
   /** extra variables named ns=1;s=Well01.Extra<i>, for the benchmark */
   extraVariables?: number;
+  /**
+   * Variables made AnalogItems with this EURange (engineering units range), which a percent deadband
+   * needs; the others stay plain variables, which a server refuses a percent deadband for.
+   */
+  euRanges?: Partial<Record<string, { low: number; high: number }>>;
 }
 
 interface VariableState {
@@ -117,13 +122,9 @@ export class TestOpcuaServer {
     const namespace = addressSpace.getOwnNamespace();
     const well = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: "Well01" });
     for (const tag of this.state.keys()) {
-      const variable = namespace.addVariable({
-        componentOf: well,
-        browseName: tag,
-        nodeId: nodeIdOf(tag),
-        dataType: "Double",
-        minimumSamplingInterval: 50,
-      });
+      const euRange = this.options.euRanges?.[tag];
+      const common = { componentOf: well, browseName: tag, nodeId: nodeIdOf(tag), dataType: "Double", minimumSamplingInterval: 50 };
+      const variable: UAVariable = euRange === undefined ? namespace.addVariable(common) : namespace.addAnalogDataItem({ ...common, engineeringUnitsRange: euRange });
       const current = this.state.get(tag) as VariableState;
       variable.setValueFromSource(new Variant({ dataType: DataType.Double, value: current.value }), current.status, current.sourceTimestamp);
       this.variables.set(tag, variable);

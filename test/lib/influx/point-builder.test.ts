@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../../lib/common/errors";
-import { PointBuilder, resolvePointOptions } from "../../../lib/influx/point-builder";
+import { encodePoint, type Precision } from "../../../lib/influx/line-protocol";
+import { PointBuilder, resolvePointOptions, type PointBuilderInput } from "../../../lib/influx/point-builder";
+import { seededRandom } from "../../support/reference";
 
 const T = Date.UTC(2026, 10, 23, 10);
 const ARRIVAL = T + 60_000;
@@ -88,5 +90,75 @@ describe("lib/influx PointBuilder", () => {
     assert.equal(field(() => resolvePointOptions({ measurement: "" })), "measurement");
     assert.equal(field(() => resolvePointOptions({ analytics: "sigma..std" })), "analytics");
     assert.equal(field(() => resolvePointOptions({ tags: "{site" })), "tags");
+  });
+
+  it("the quick line path writes exactly what build + encodePoint write, on seeded random messages of every shape", () => {
+    const random = seededRandom(20261123);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const names = ["value", "quality", "v", "temp", "a b", "x=y", "c,d", "ü", "2", "timestamp", "site", "tag", "_x", ""];
+    // Mostly good values, with every odd kind now and then: a message with one bad value is an error as a whole.
+    const scalar = (): unknown => (random() < 0.85 ? pick([random() * 100 - 50, Math.round(random() * 1000), random() < 0.5, "auto"]) : odd());
+    const odd = (): unknown => pick([() => random() * 100 - 50, () => Math.round(random() * 1000), () => random() < 0.5, () => pick(["auto", 'say "hi"', "a\\b", "line\nbreak", ""]), () => null, () => undefined, () => NaN, () => 12n, () => ({}), () => "x"])();
+    const time = (): unknown => (random() < 0.7 ? T + Math.round(random() * 1000) : oddTime());
+    const oddTime = (): unknown => pick([() => T + Math.round(random() * 1000), () => T + random(), () => new Date(T).toISOString(), () => "2026-11-23T10:00:00.123456789Z", () => -1500, () => "never", () => null, () => undefined])();
+    const object = (count: number, keys = names): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < count; i++) out[random() < 0.8 ? pick(["value", "temp", "v"]) : pick(keys)] = scalar();
+      return out;
+    };
+    const tagSet = (): unknown => pick([() => ({ site: "south", level: "hi" }), () => ({ tag: `t-${Math.floor(random() * 9)}`, site: "north" }), () => ({ zone: "b", alpha: "a", m: "x y" }), () => ({ tag: "t,1", site: "" }), () => ({ n: 3 }), () => ({ _bad: "x" }), () => null, () => "{}", () => ({})])();
+    const item = (): unknown => {
+      switch (Math.floor(random() * 5)) {
+        case 0:
+          return scalar();
+        case 1:
+          return { value: scalar(), timestamp: time(), quality: pick([192, 0, 0x80000000, "Good", { value: 0 }, undefined, 1.5]) };
+        case 2:
+          return object(1 + Math.floor(random() * 4));
+        default: {
+          const point: Record<string, unknown> = { fields: random() < 0.9 ? object(1 + Math.floor(random() * 3)) : pick([null, [], 5]) };
+          if (random() < 0.7) point.tags = tagSet();
+          if (random() < 0.5) point.measurement = pick(["tank", "well", " sp", "_m", "a,b", 7]);
+          if (random() < 0.8) point.timestamp = time();
+          if (random() < 0.2) point.time = time();
+          if (random() < 0.3) point.quality = pick([192, 0, "Bad", 2.5]);
+          return point;
+        }
+      }
+    };
+    const outcome = (fn: () => string[]): string[] | string => {
+      try {
+        return fn();
+      } catch (e) {
+        assert.ok(e instanceof InputError, String(e));
+        return `${e.field}: ${e.message}`;
+      }
+    };
+    const configs: PointBuilderInput[] = [
+      {},
+      { qualityField: "", topicTag: "" },
+      { valueField: "v", qualityField: "q", integerFields: "temp, v" },
+      { valueField: "temp", qualityField: "value" },
+      { valueField: "quality", qualityField: "quality", tags: { zone: "a", alpha: "z" } },
+      { valueField: "2", qualityField: "3" },
+      { analytics: "sigma.std" },
+    ];
+    let quick = 0;
+    for (const options of configs) {
+      const b = builder(options);
+      for (let n = 0; n < 400; n++) {
+        const msg: Record<string, unknown> = { payload: random() < 0.7 ? Array.from({ length: 1 + Math.floor(random() * 5) }, item) : item() };
+        if (random() < 0.6) msg.topic = pick(["PT-101", "a b", 5, ""]);
+        if (random() < 0.5) msg.timestamp = time();
+        if (random() < 0.3) msg.quality = pick([192, 0, "Good"]);
+        if (random() < 0.2) msg.tags = tagSet();
+        if (random() < 0.2) msg.sigma = { std: random() };
+        const precision = pick<Precision>(["ms", "s", "us", "ns"]);
+        const expected = outcome(() => b.build(msg, ARRIVAL).map((point) => encodePoint(point, precision)));
+        assert.deepEqual(outcome(() => b.lines(msg, ARRIVAL, precision)), expected, JSON.stringify(msg, (_, v) => (typeof v === "bigint" ? `${v}n` : v)));
+        if (typeof expected !== "string") quick += expected.length;
+      }
+    }
+    assert.ok(quick > 2000, `enough lines were written to compare (${quick})`);
   });
 });

@@ -5,6 +5,7 @@ import influxWriteNode from "../../../nodes/influx-write/influx-write";
 import type { InfluxWriteStats } from "../../../nodes/influx-write/influx-write-config";
 import { InfluxDB1Server, VictoriaMetricsServer, freePort } from "../../support/influx-servers";
 import { errorMessages, probe, testFlow, type Msg } from "../../support/node-harness";
+import { TcpProxy } from "../../support/tcp-proxy";
 import { helper, loadWithFileContext, makeTempDir, restartWithFileContext, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
 
 const NODES = [influxServerNode, influxWriteNode];
@@ -73,6 +74,55 @@ describe("nodes/influx-write in a Node-RED runtime", function () {
       assert.equal(rows[0].n, 49);
       fs.rmSync(queueDir, { recursive: true, force: true });
     });
+  });
+
+  it("network black hole under steady load (no FIN, no RST, packets dropped): requests time out, points wait on disk, then every point is stored once", async () => {
+    // InfluxDB 1.6 behind the proxy: requests the client gave up on may still reach the server when the
+    // path is back (TCP delivers what it had sent); InfluxDB keeps one point per series and time, so that
+    // and the replay of the same batch store each point once. The count below checks exactly that.
+    const influx = await InfluxDB1Server.create();
+    const proxy = await TcpProxy.start(influx.port);
+    const queueDir = makeTempDir("fr-q-");
+    try {
+      await influx.query("CREATE DATABASE plant");
+      const flow = writeFlow(`http://127.0.0.1:${proxy.port}`, "v1", { queueDir, measurement: "blackhole", batchSize: 50 });
+      (flow.find((n) => n.id === "n-server") as FlowNode).timeoutSeconds = 1;
+      await helper.load(NODES, flow);
+      const h = probe(1);
+      let sent = 0;
+      const load = async (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          for (let k = 0; k < 10; k++, sent++) h.input.receive({ topic: "FT-1", payload: sent, timestamp: T0 + sent * 1000 });
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      await load(500);
+      await waitFor(() => stats().delivered > 0, 5000, "writes through the proxy");
+      proxy.blackHole();
+      const lostAt = Date.now();
+      await load(2500);
+      assert.ok(stats().down, "the node noticed the black hole");
+      assert.ok(Date.now() - lostAt < 5000);
+      assert.ok(stats().queued > 0, "points wait on disk");
+      const outage = events(h.outputs[0]).find((e) => e.event === "outage");
+      assert.ok(outage, "an outage event");
+      assert.equal(outage.details.reason, "timeout", "found by the request timeout: nothing closed the connection");
+      const queuedDuringOutage = stats().queued;
+      proxy.restore();
+      await load(500);
+      await waitFor(() => stats().pending === 0 && !stats().down, 30_000, "replayed after the black hole");
+      assert.ok(events(h.outputs[0]).some((e) => e.event === "recovered" && (e.details.replayedPoints as number) >= queuedDuringOutage));
+      assert.equal(stats().delivered, sent, "each point counted once");
+      const rows = await influx.select("SELECT count(value) AS n, sum(value) AS s, min(value) AS lo, max(value) AS hi FROM blackhole", "plant");
+      assert.deepEqual(rows[0], { time: 0, n: sent, s: (sent * (sent - 1)) / 2, lo: 0, hi: sent - 1 }, "every point stored, once");
+      assert.deepEqual(h.caught, []);
+    } finally {
+      await helper.unload();
+      await proxy.close();
+      await influx.dispose();
+      fs.rmSync(queueDir, { recursive: true, force: true });
+    }
   });
 
   it("outage under steady load with a Node-RED restart in the middle: every point arrives exactly once", async () => {

@@ -7,6 +7,7 @@ import modbusDeviceNode from "../../../nodes/modbus-device/modbus-device";
 import modbusInNode from "../../../nodes/modbus-in/modbus-in";
 import { encodeRegisters } from "../../../lib/modbus/decode";
 import { ModbusTestServer } from "../../support/modbus-server";
+import { TcpProxy } from "../../support/tcp-proxy";
 import { NODE_ID, errorMessages, probe, testFlow, type Msg } from "../../support/node-harness";
 import { helper, unloadAll, waitFor, type FlowNode } from "../../support/runtime";
 
@@ -157,6 +158,39 @@ describe("nodes/modbus-in with modbus-device in a Node-RED runtime", () => {
     assert.match((bad.modbus as { error: string }).error, /timed out/i);
     server.stall(false);
     await waitFor(() => lastOf(out, "TT-102")?.quality === 192 && Math.abs((lastOf(out, "TT-102")?.payload as number) - 7.7) < 1e-9, 5000, "recovered");
+  });
+
+  it("network black hole (no FIN, no RST, packets dropped): bad quality, never a stale value as good; good values again when the path is back", async () => {
+    writeImage(server, 5, 50, 5, true);
+    const proxy = await TcpProxy.start(server.port);
+    try {
+      await helper.load(NODES, flow(proxy.port, { interval: 0.1 }));
+      const h = probe(1);
+      const out = h.outputs[0];
+      const statuses = recordStatus();
+      await waitFor(() => lastOf(out, "PT-101")?.payload === 5, 3000, "values through the proxy");
+      proxy.blackHole();
+      writeImage(server, 6, 60, 6, true); // changes nobody can read now
+      const from = out.length;
+      await waitFor(() => ["PT-101", "TT-102", "FT-103", "P-1.run"].every((tag) => out.slice(from).some((m) => m.topic === tag && m.quality === 0)), 5000, "bad quality on every tag");
+      const bad = out.slice(from).find((m) => m.quality === 0) as Msg;
+      assert.equal(bad.payload, null);
+      assert.match((bad.modbus as { error: string }).error, /timed out/i);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // polls and reconnects into the black hole
+      const during = out.slice(from);
+      assert.ok(!during.some((m) => m.topic === "PT-101" && m.payload === 6), "nothing is read through the black hole");
+      assert.ok(during.slice(during.findIndex((m) => m.quality === 0)).every((m) => m.quality === 0), "once bad, bad until the path is back: no stale value passed as good");
+      assert.ok(statuses.some((s) => s.fill !== "green"), "the status leaves green");
+      writeImage(server, 7, 70, 7, true);
+      proxy.restore();
+      const backAt = Date.now();
+      await waitFor(() => lastOf(out, "PT-101")?.payload === 7 && lastOf(out, "TT-102")?.quality === 192 && lastOf(out, "FT-103")?.payload === 7 && lastOf(out, "P-1.run")?.quality === 192, 5000, "good values again");
+      console.log(`      Modbus good values ${Date.now() - backAt} ms after the black hole ended`);
+      await waitFor(() => statuses.some((s) => s.fill === "green"), 3000, "status connected");
+    } finally {
+      await unloadAll();
+      await proxy.close();
+    }
   });
 
   it("interval 0: polls only when a message arrives", async () => {

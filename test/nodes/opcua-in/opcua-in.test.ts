@@ -12,6 +12,7 @@ import opcuaEndpointNode from "../../../nodes/opcua-endpoint/opcua-endpoint";
 import opcuaInNode from "../../../nodes/opcua-in/opcua-in";
 import { nodeIdOf, TestOpcuaServer, WELL_TAGS, type WellTag } from "../../support/opcua-server";
 import { repoRoot } from "../../support/repo";
+import { TcpProxy } from "../../support/tcp-proxy";
 import { collect, helper, makeTempDir, waitFor, type FlowNode } from "../../support/runtime";
 
 type Msg = Record<string, unknown>;
@@ -88,7 +89,8 @@ describe("nodes/opcua-in against a node-opcua server", function () {
   describe("anonymous, security None", () => {
     let server: TestOpcuaServer;
     before(async () => {
-      server = await TestOpcuaServer.start();
+      // Choke is an AnalogItem with an EURange (the percent deadband needs one); the others are plain variables.
+      server = await TestOpcuaServer.start({ euRanges: { Choke: { low: 0, high: 200 } } });
     });
     after(async () => {
       await server?.dispose();
@@ -152,6 +154,42 @@ describe("nodes/opcua-in against a node-opcua server", function () {
       );
     });
 
+    it("percent deadband: the server applies it from the item's EURange; a variable without EURange is refused with a warning naming it", async () => {
+      const items = [
+        // 1.5 % of the EURange 0-200: changes of more than 3 pass
+        { nodeId: nodeIdOf("Choke"), tag: "choke", deadband: 1.5, deadbandType: "percent" },
+        { nodeId: nodeIdOf("GasRate"), tag: "gas", deadband: 1.5, deadbandType: "percent" },
+        { nodeId: nodeIdOf("OilRate"), tag: "oil" },
+      ];
+      await helper.load(NODES, flow(endpointNode(server.endpointUrl), inNode("in1", [], { items })));
+      const out = collect(helper.getNode("in1-out"));
+      server.set("Choke", 40);
+      await waitFor(() => out.some((m) => m.topic === "choke" && m.payload === 40), 30_000, "choke 40");
+      for (const value of [41, 42.5, 43.5, 45, 47, 46]) {
+        server.set("Choke", value);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      server.set("Choke", 46, StatusCodes.BadOutOfService);
+      await waitFor(() => out.some((m) => m.topic === "choke" && (m.quality as { name: string }).name === "BadOutOfService"), 10_000, "the status change");
+      const choke = out.filter((m) => m.topic === "choke");
+      const afterForty = choke.slice(choke.findIndex((m) => m.payload === 40));
+      assert.deepEqual(
+        afterForty.map((m) => [m.payload, (m.quality as { name: string }).name]),
+        [
+          [40, "Good"],
+          [43.5, "Good"],
+          [47, "Good"],
+          [46, "BadOutOfService"],
+        ],
+      );
+      await waitFor(() => logged("warn").some((m) => m.includes("gas (")), 10_000, "the warning about the refused deadband");
+      const warning = logged("warn").find((m) => m.includes("gas (")) as string;
+      assert.match(warning, /gas \(ns=1;s=Well01\.GasRate\): Bad\w+ \(the server refuses the 1\.5 % deadband: the variable has no EURange/);
+      assert.ok(!warning.includes("choke"), "the item with an EURange is not named");
+      assert.ok(out.some((m) => m.topic === "oil"), "the other items of the node report");
+      assert.ok(!out.some((m) => m.topic === "gas"), "the refused item sends nothing");
+    });
+
     it("shares one session between two opcua-in nodes, one subscription each, and leaves nothing behind on close", async () => {
       const sessionsBefore = server.sessionCount;
       await helper.load(NODES, flow(endpointNode(server.endpointUrl), inNode("in1", ["OilRate", "GasRate"]), inNode("in2", ["WaterRate"], { publishingInterval: 250 })));
@@ -202,6 +240,38 @@ describe("nodes/opcua-in against a node-opcua server", function () {
       assert.equal(server.sessionCount, 1);
       await waitFor(() => statuses[statuses.length - 1].fill === "green", 2000, "status connected");
       assert.equal(logged("warn").filter((m) => m.includes("reconnecting")).length, 1, "one warning per outage, not one per attempt");
+    });
+
+    it("network black hole (no FIN, no RST, packets dropped): status reconnecting, then data again within 10 s of the path coming back", async () => {
+      const proxy = await TcpProxy.start(server.port);
+      try {
+        await helper.load(NODES, flow(endpointNode(`opc.tcp://127.0.0.1:${proxy.port}/UA/WellPad`), inNode("in1", ["OilRate", "Choke"])));
+        const out = collect(helper.getNode("in1-out"));
+        const statuses = recordStatus("in1");
+        await waitFor(() => out.length >= 2, 30_000, "the first values through the proxy");
+        proxy.blackHole();
+        const lostAt = Date.now();
+        server.set("OilRate", 1.5);
+        await waitFor(() => statuses.some((s) => s.text === "reconnecting"), 25_000, "status reconnecting without any close from the network");
+        console.log(`      OPC UA black hole noticed after ${Date.now() - lostAt} ms`);
+        assert.equal(statuses[statuses.length - 1].fill, "yellow");
+        assert.ok(!out.some((m) => m.payload === 1.5), "nothing passes the black hole");
+        await new Promise((resolve) => setTimeout(resolve, 3000)); // retries into the black hole
+        server.set("OilRate", 906.5);
+        proxy.restore();
+        const backAt = Date.now();
+        await waitFor(() => latest(out, "WP1.OilRate")?.payload === 906.5, 10_000, "data within 10 s of the path coming back");
+        console.log(`      OPC UA data again ${Date.now() - backAt} ms after the black hole ended`);
+        server.set("Choke", 37);
+        await waitFor(() => latest(out, "WP1.Choke")?.payload === 37, 10_000, "live changes after the black hole");
+        const connection = helper.getNode("ep1").connection as EndpointConnection;
+        assert.equal(connection.state, "connected");
+        assert.equal(connection.subscriptionCount, 1, "one subscription, not one per reconnect");
+        await waitFor(() => statuses[statuses.length - 1].fill === "green", 2000, "status connected");
+      } finally {
+        await helper.unload();
+        await proxy.close();
+      }
     });
 
     it("examples/opcua-in.json runs against the well pad and holds no secret", async () => {
