@@ -166,7 +166,7 @@ export function assertTemplateShape(name: string, nodes: FlowNode[]): void {
   }
   for (const node of nodes.filter((n) => n.type === "link out")) {
     for (const target of node.links as string[]) {
-      assert.match(target, /^fr-(ui|flow)-[a-z-]+$/, `${name}: link out "${String(node.name)}" targets a contract link id`);
+      assert.match(target, /^(fr-ui-[a-z]+(-d1)?|fr-flow-[a-z-]+)$/, `${name}: link out "${String(node.name)}" targets a contract link id`);
     }
   }
   for (const node of nodes.filter((n) => ["opcua-endpoint", "modbus-device", "influx-server", "ftp-server"].includes(n.type))) {

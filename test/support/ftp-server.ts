@@ -26,7 +26,10 @@ export interface TestCertificates {
 
 /** A CA and a server certificate for 127.0.0.1 / localhost, valid for two days. */
 export function makeCertificates(dir = fs.mkdtempSync(path.join(os.tmpdir(), "fr-ftp-certs-"))): TestCertificates {
-  const openssl = (...args: string[]) => execFileSync("/usr/bin/openssl", args, { cwd: dir, stdio: "pipe" });
+  // node-opcua's certificate manager, when an OPC UA server or client ran earlier in this process, leaves
+  // OPENSSL_CONF pointing at its own (or an undefined) config: openssl must use the system one.
+  const { OPENSSL_CONF: _ignored, ...env } = process.env;
+  const openssl = (...args: string[]) => execFileSync("/usr/bin/openssl", args, { cwd: dir, stdio: "pipe", env });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=field-reliability test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
   openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
