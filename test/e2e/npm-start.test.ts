@@ -6,10 +6,9 @@
 import assert from "assert";
 import { spawn, type ChildProcess } from "child_process";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
-import { freePort } from "../support/ports";
+import { freePort, portAnswers } from "../support/ports";
 import { repoRoot } from "../support/repo";
 
 /** The simulator's own part of the variables the templates read: unset, so start.js fills them in. */
@@ -31,16 +30,6 @@ async function waitForHttp(url: string, child: ChildProcess, logs: () => string,
   }
 }
 
-function tcpAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 describe("e2e: npm start", function () {
   this.timeout(300_000);
@@ -105,9 +94,9 @@ describe("e2e: npm start", function () {
     const status = (await (await fetch(`${sim}/status`)).json()) as { wells: string[]; urls: { opcua: string }; clients: Record<string, number> };
     assert.deepStrictEqual(status.wells, ["W01", "W02", "W03"]);
     assert.strictEqual(status.urls.opcua, `opc.tcp://127.0.0.1:${ports.opcua}/UA/FieldReliabilitySim`);
-    assert.ok(await tcpAnswers(ports.opcua), "OPC UA port");
-    assert.ok(await tcpAnswers(ports.modbus), "Modbus port");
-    assert.ok(await tcpAnswers(ports.mqtt), "MQTT port");
+    assert.ok(await portAnswers(ports.opcua), "OPC UA port");
+    assert.ok(await portAnswers(ports.modbus), "Modbus port");
+    assert.ok(await portAnswers(ports.mqtt), "MQTT port");
     const frame = await fetch(`${sim}/camera/T1/frame.png`);
     assert.strictEqual(frame.headers.get("content-type"), "image/png");
     await frame.arrayBuffer();
@@ -122,6 +111,6 @@ describe("e2e: npm start", function () {
     child.kill("SIGTERM");
     const code = await exited;
     assert.strictEqual(code, 0, logs());
-    for (const port of [ports.red, ports.opcua, ports.modbus, ports.http, ports.mqtt]) assert.strictEqual(await tcpAnswers(port), false, `port ${port} closed`);
+    for (const port of [ports.red, ports.opcua, ports.modbus, ports.http, ports.mqtt]) assert.strictEqual(await portAnswers(port), false, `port ${port} closed`);
   });
 });

@@ -4,23 +4,12 @@
  */
 import { spawn, type ChildProcess } from "child_process";
 import fs from "fs";
-import net from "net";
 import os from "os";
 import path from "path";
-import { freePort } from "./ports";
+import { freePort, portAnswers } from "./ports";
 
 export const MOSQUITTO = "/usr/sbin/mosquitto";
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 export class Mosquitto {
   private exited: Promise<void>;
@@ -48,7 +37,7 @@ export class Mosquitto {
     fs.writeFileSync(config, [`listener ${port} 127.0.0.1`, "allow_anonymous true", "persistence false", "log_dest stdout", "log_type error", "log_type warning"].join("\n") + "\n");
     const broker = new Mosquitto(port, dir, spawn(MOSQUITTO, ["-c", config], { stdio: ["ignore", "pipe", "pipe"] }));
     const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
+    while (!(await portAnswers(port))) {
       if (Date.now() > deadline) {
         await broker.stop();
         throw new Error(`mosquitto did not start on port ${port}: ${broker.output}`);

@@ -12,3 +12,15 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether something accepts TCP connections on 127.0.0.1:port now. */
+export function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
