@@ -5,15 +5,13 @@
  */
 import assert from "assert";
 import fs from "fs";
-import os from "os";
 import path from "path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type Page } from "playwright-core";
+import { openBrowser, type BrowserSession } from "../support/browser";
 import { deploy, start, type FlowNode, type NodeRedProcess } from "../support/node-red-process";
 import { repoRoot } from "../support/repo";
 import { commands, event, feed, waitForFeeder, feederFlow, measurements, qualityMessages, reportMessages, thermalFrame, thermalMessage } from "./dashboard1-feed";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 const ADMIN_PIN = "2468-test";
 
 function readFlow(relative: string): FlowNode[] {
@@ -23,13 +21,6 @@ function readFlow(relative: string): FlowNode[] {
 const dashboard1 = () => readFlow("dashboards/dashboard1/operator-dashboard.json");
 const dashboard2 = () => readFlow("dashboards/dashboard2/operator-dashboard.json");
 
-interface Browser {
-  context: BrowserContext;
-  page: Page;
-  /** console errors and uncaught exceptions of every page so far */
-  errors: string[];
-  close(): Promise<void>;
-}
 
 /**
  * node-red-dashboard 3.6.6's index.html shows `loading.html` (ng-include) while it connects, but the
@@ -40,28 +31,8 @@ function isDashboardLoadingPage(url: string): boolean {
   return /\/ui\/loading\.html$/.test(url);
 }
 
-async function openBrowser(width: number, height: number): Promise<Browser> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "fr-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, viewport: { width, height } });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" && !isDashboardLoadingPage(message.location().url)) errors.push(`${message.text()} (${message.location().url})`);
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  // The console only says "Failed to load resource": keep which one.
-  page.on("response", (response) => {
-    if (response.status() >= 400 && !isDashboardLoadingPage(response.url())) errors.push(`HTTP ${response.status()} ${response.url()}`);
-  });
-  return {
-    context,
-    page,
-    errors,
-    close: async () => {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
+function openDashboardBrowser(width: number, height: number): Promise<BrowserSession> {
+  return openBrowser({ width, height, trackHttpErrors: true, ignoreUrl: isDashboardLoadingPage });
 }
 
 /** Opens page `index` of Dashboard 1 (its tabs in order) and waits for its widgets. */
@@ -115,14 +86,14 @@ describe("Dashboard 1 variant in Node-RED 4.1 and chromium", function () {
 
   describe("English, side by side with Dashboard 2", function () {
     let red: NodeRedProcess;
-    let browser: Browser;
+    let browser: BrowserSession;
 
     before(async function () {
       red = await start({ env: { DASHBOARD_LANG: "en", DASHBOARD_ADMIN_PIN: ADMIN_PIN } });
       await deploy(red.url, [...dashboard1(), ...dashboard2(), ...feederFlow(true)]);
       await waitForFeeder(red.url, red.logs);
       await feedEverything(red.url);
-      browser = await openBrowser(1366, 768);
+      browser = await openDashboardBrowser(1366, 768);
     });
 
     after(async function () {
@@ -272,7 +243,7 @@ describe("Dashboard 1 variant in Node-RED 4.1 and chromium", function () {
     });
 
     it("nothing overflows a 1920×1080 control-room screen either", async function () {
-      const wide = await openBrowser(1920, 1080);
+      const wide = await openDashboardBrowser(1920, 1080);
       try {
         for (let index = 0; index < 5; index += 1) {
           await openPage(wide.page, red.url, index);
@@ -297,14 +268,14 @@ describe("Dashboard 1 variant in Node-RED 4.1 and chromium", function () {
 
   describe("Spanish labels with DASHBOARD_LANG=es", function () {
     let red: NodeRedProcess;
-    let browser: Browser;
+    let browser: BrowserSession;
 
     before(async function () {
       red = await start({ env: { DASHBOARD_LANG: "es", DASHBOARD_ADMIN_PIN: undefined } });
       await deploy(red.url, [...dashboard1(), ...feederFlow(false)]);
       await waitForFeeder(red.url, red.logs);
       await feedEverything(red.url);
-      browser = await openBrowser(1366, 768);
+      browser = await openDashboardBrowser(1366, 768);
     });
 
     after(async function () {

@@ -13,14 +13,13 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import bcrypt from "bcryptjs";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type Page } from "playwright-core";
+import { openBrowser, type BrowserSession } from "../support/browser";
 import { deploy, start, type FlowNode, type NodeRedProcess } from "../support/node-red-process";
 import { repoRoot } from "../support/repo";
 import { seededRandom } from "../../lib/common/random";
 import { DashboardFeeder, PlantFeeder, feederFlow } from "./dashboard-feeder";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 type PageName = "overview" | "tag" | "thermal" | "quality" | "report";
 const ADMIN = { username: "ana", password: "admin-pass-test", permissions: "*" };
 const OPERATOR = { username: "oscar", password: "operator-pass-test", permissions: "read" };
@@ -101,37 +100,9 @@ async function startStack(lang: "en" | "es"): Promise<Stack> {
   };
 }
 
-interface Browser {
-  context: BrowserContext;
-  page: Page;
-  errors: string[];
-  close(): Promise<void>;
-}
 
-async function openBrowser(user: { username: string; password: string }, width = 1366, height = 768): Promise<Browser> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "fr-d2-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    viewport: { width, height },
-    httpCredentials: { username: user.username, password: user.password, send: "always" },
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const errors: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  return {
-    context,
-    page,
-    errors,
-    close: async () => {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
-  };
+function openDashboardBrowser(user: { username: string; password: string }, width = 1366, height = 768): Promise<BrowserSession> {
+  return openBrowser({ width, height, httpCredentials: user });
 }
 
 /** Widest element against the viewport: no page-level horizontal scrollbar, no widget wider than the window. */
@@ -212,12 +183,12 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
 
   describe("English, admin and operator", function () {
     let stack: Stack;
-    let admin: Browser;
+    let admin: BrowserSession;
     const shots = fs.mkdtempSync(path.join(os.tmpdir(), "fr-d2-shots-"));
 
     before(async function () {
       stack = await startStack("en");
-      admin = await openBrowser(ADMIN);
+      admin = await openDashboardBrowser(ADMIN);
     });
 
     after(async function () {
@@ -384,7 +355,7 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
     });
 
     it("an operator sees no retry button, and a retry forged on the socket (even claiming to be an admin) is refused", async function () {
-      const operator = await openBrowser(OPERATOR);
+      const operator = await openDashboardBrowser(OPERATOR);
       try {
         await openPage(operator.page, stack.red.url, "report");
         await operator.page.waitForFunction(() => document.querySelectorAll("[data-testid=fr-report-day]").length >= 5, undefined, { timeout: 15_000 });
@@ -417,12 +388,12 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
   describe("with the anomaly-service template and the package's real nodes", function () {
     let red: NodeRedProcess;
     let userDir: string;
-    let browser: Browser;
+    let browser: BrowserSession;
 
     before(async function () {
       ({ red, userDir } = await startRed("en"));
       await deploy(red.url, [...readFlow("dashboards/dashboard2/operator-dashboard.json"), ...readFlow("flows/anomaly-service.json")]);
-      browser = await openBrowser(ADMIN);
+      browser = await openDashboardBrowser(ADMIN);
     });
 
     after(async function () {
@@ -457,11 +428,11 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
 
   describe("Spanish (DASHBOARD_LANG=es)", function () {
     let stack: Stack;
-    let browser: Browser;
+    let browser: BrowserSession;
 
     before(async function () {
       stack = await startStack("es");
-      browser = await openBrowser(ADMIN);
+      browser = await openDashboardBrowser(ADMIN);
     });
 
     after(async function () {

@@ -7,6 +7,7 @@
  * a headless chromium in Spanish shows a Spanish label in a node's edit dialog.
  */
 import assert from "node:assert/strict";
+import { openBrowser } from "../support/browser";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -258,15 +259,8 @@ describe("i18n: editor labels and help in en-US and es-ES", function () {
     });
 
     it("shows Spanish labels in the edit dialog of a node (headless chromium)", async function () {
-      if (!fs.existsSync("/usr/bin/chromium")) this.skip();
-      const { chromium } = await import("playwright-core");
-      const profile = makeTempDir("fr-i18n-chromium-");
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: "/usr/bin/chromium",
-        headless: true,
-        locale: "es-ES",
-        args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-      });
+      const session = await openBrowser({ locale: "es-ES" });
+      const browser = session.context;
       const errors: string[] = [];
       try {
         const page = browser.pages()[0] ?? (await browser.newPage());
@@ -304,8 +298,7 @@ describe("i18n: editor labels and help in en-US and es-ES", function () {
         if (process.env.I18N_SCREENSHOT) await page.screenshot({ path: process.env.I18N_SCREENSHOT });
         assert.deepEqual(errors, [], "the editor logged errors");
       } finally {
-        await browser.close();
-        fs.rmSync(profile, { recursive: true, force: true });
+        await session.close();
       }
     });
   });
