@@ -489,8 +489,14 @@ fn(
     const h = entry.history;
     const xy = (field) => h.filter((p) => p[field] !== undefined && p[field] !== null).map((p) => ({ x: p.t, y: p[field] }));
     const trend = trendDrawing(h.slice(-300));
-    const sigma = [{ series: ['σ', t('SIGMA_LIMIT')], data: [xy('s'), xy('lim')], labels: [''] }];
-    const anomaly = [{ series: [t('SCORE'), t('THRESHOLD')], data: [xy('a'), xy('th')], labels: [''] }];
+    // ui_chart drops its labels when no series has points and Chart.js then throws on the empty axis: keep
+    // only series with points, and send [] (the chart's reset, showing its "waiting" text) when none has any.
+    const chartOf = (names, series) => {
+      const kept = names.map((name, i) => [name, series[i]]).filter(([, points]) => points.length > 0);
+      return kept.length > 0 ? [{ series: kept.map(([name]) => name), data: kept.map(([, points]) => points), labels: [''] }] : [];
+    };
+    const sigma = chartOf(['σ', t('SIGMA_LIMIT')], [xy('s'), xy('lim')]);
+    const anomaly = chartOf([t('SCORE'), t('THRESHOLD')], [xy('a'), xy('th')]);
     const violations = h.filter((p) => p.rules && p.rules.length > 0).slice(-20).reverse()
         .map((p) => ({ time: new Date(p.t).toLocaleTimeString(), value: p.v, rules: p.rules.join(', ') }));
     // The σ state strip: one coloured cell per reading (green stable, orange turbulent, grey warming).

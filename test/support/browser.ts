@@ -43,18 +43,23 @@ export async function openBrowser(options: BrowserOptions = {}): Promise<Browser
     ...(options.locale ? { locale: options.locale } : {}),
     ...(options.httpCredentials ? { httpCredentials: { ...options.httpCredentials, send: "always" as const } } : {}),
   });
-  const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
-  page.on("console", (message) => {
-    const url = message.location().url;
-    if (message.type() === "error" && !ignored(url)) errors.push(url ? `${message.text()} (${url})` : message.text());
-  });
-  page.on("pageerror", (err) => errors.push(err.message));
-  if (options.trackHttpErrors) {
-    page.on("response", (response) => {
-      if (response.status() >= 400 && !ignored(response.url())) errors.push(`HTTP ${response.status()} ${response.url()}`);
+  // Every page of the context is watched, also those a test opens later (a second dashboard in a new tab).
+  const watch = (page: Page): void => {
+    page.on("console", (message) => {
+      const url = message.location().url;
+      if (message.type() === "error" && !ignored(url)) errors.push(`${page.url()}: ${message.text()}${url ? ` (${url})` : ""}`);
     });
-  }
+    page.on("pageerror", (err) => errors.push(`${page.url()}: ${err.message}`));
+    if (options.trackHttpErrors) {
+      page.on("response", (response) => {
+        if (response.status() >= 400 && !ignored(response.url())) errors.push(`${page.url()}: HTTP ${response.status()} ${response.url()}`);
+      });
+    }
+  };
+  for (const open of context.pages()) watch(open);
+  context.on("page", watch);
+  const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
     page,
