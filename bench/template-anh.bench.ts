@@ -1,9 +1,10 @@
 /**
  * Template 2 (flows/anh-daily-report.json) at plant scale: 222 wells × 9 tags = 1 998 OPC UA tags changing
- * at 1 Hz, through the template's per-well chain (gap-detector → spc-rules → anomaly-detect → influx-write,
- * and the ANH report's anh-json) in one Node-RED 4.1 child process, as a plant runs it (repo settings.js,
- * this package linked into its user dir, the flow deployed through the admin API). Measured until the
- * chain has analysed BENCH_MESSAGES readings (default 1 M, about 8.5 min):
+ * at 1 Hz, through the template's one analytics chain (gap-detector → spc-rules → anomaly-detect →
+ * influx-write, shared by every well) and each well's ANH report subflow (anh-json, journaling the day), in
+ * one Node-RED 4.1 child process, as a plant runs it (repo settings.js, this package linked into its user
+ * dir, the flow deployed through the admin API). Measured until the chain has analysed BENCH_MESSAGES
+ * readings (default 1 M, about 8.5 min):
  *   - CPU share of one core of the Node-RED process, from /proc/<pid>/stat (utime + stime) per window;
  *   - latency from a value's source timestamp (set by the OPC UA server) to the end of the analytics chain
  *     (every reading) and to the event it raised (anomaly and SPC events), p50 and p99;
@@ -14,12 +15,13 @@
  * API). BENCH_SOURCE=standin forces the stand-in; BENCH_WELLS and BENCH_MESSAGES scale the run, BENCH_MAX_S
  * bounds it (default twice the time the target takes at 1 Hz), BENCH_REPORT_S sets the window (30 s).
  *
- * How the template is scaled: it ships three wells, one opcua-in per well. One subscription per opcua-in
- * meets node-opcua's default server limit of 10 subscriptions per session beyond 10 wells, so the wells go
- * in groups of WELLS_PER_SUBSCRIPTION: one opcua-in per group (9 subscriptions) and a core switch node
- * routing each reading by its well prefix to that well's subflow instance, as an integrator scaling the
- * template would. The probes take the place of the dashboard link-out nodes (fr-ui-measurement; events: a
- * fourth branch of the event junction), so the chain does the same message copies as the template.
+ * The package Node-RED loads is the one test/support/node-red-process.ts links: the folder with the
+ * package.json above the compiled harness (repoRoot()), i.e. the repo and its dist/ after `npm run build`.
+ * A build elsewhere (a folder with a copy of package.json, its own dist/ and links to settings.js and
+ * flows/) is measured by compiling the harness into that folder's dist/.
+ *
+ * How the template is scaled: see scaleTemplate(). The template runs unchanged otherwise; both dashboards
+ * are stood in for by link in nodes with their ids, the probes hanging on fr-ui-measurement and fr-ui-event.
  */
 import fs from "fs";
 import os from "os";
@@ -36,6 +38,8 @@ const WELLS = Number(process.env.BENCH_WELLS || 222);
 const TARGET_MESSAGES = Number(process.env.BENCH_MESSAGES || 1_000_000);
 const REPORT_EVERY_S = Number(process.env.BENCH_REPORT_S || 30);
 const WELLS_PER_SUBSCRIPTION = 25;
+/** the template's per-well subflow: the ANH report of one well */
+const ANH_SUBFLOW = "fr-anh-well-subflow";
 const TAGS = ["OilRate", "WaterRate", "GasRate", "TubingPressure", "CasingPressure", "Temperature", "Choke", "PumpSpeed", "PumpCurrent"] as const;
 /** typical value and the step of its random walk, per tag (units of the integration contract) */
 const TAG_SCALE: Record<(typeof TAGS)[number], [number, number]> = {
@@ -62,6 +66,8 @@ interface Source {
   /** begins changing the values (the stand-in waits until the flow is deployed) */
   go(): void;
   readonly valuesOffered: number;
+  /** how far the source timestamps trail the wall clock when a value is published (subtracted from latencies) */
+  readonly clockLagMs: number;
   stop(): Promise<void>;
 }
 
@@ -111,6 +117,7 @@ async function startStandIn(): Promise<Source> {
   let since: number | null = null;
   return {
     kind: "stand-in (test OPC UA server in a child process, 1 spike/s)",
+    clockLagMs: 0,
     endpointUrl,
     nodeIdOf: (_well, wellIndex, tagIndex) => `ns=1;s=Well01.Extra${wellIndex * TAGS.length + tagIndex}`,
     go() {
@@ -137,6 +144,7 @@ async function startSimulator(): Promise<Source | null> {
   if (process.env.BENCH_SOURCE === "standin" || !fs.existsSync(file)) return null;
   interface RunningPlant {
     urls: { opcua?: string };
+    simulator: { timeMs: number };
     stop(): Promise<void>;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional module: present once the simulator is built
@@ -145,8 +153,13 @@ async function startSimulator(): Promise<Source | null> {
   const endpointUrl = plant.urls.opcua;
   if (typeof endpointUrl !== "string") throw new Error("startPlant() started no OPC UA server");
   const started = Date.now();
+  // The simulated clock starts at the second startPlant() was called and runs in real time from the moment
+  // it returns (after building the address space): its source timestamps trail the wall clock by that
+  // constant, which is not latency of the flow.
+  const clockLagMs = started - plant.simulator.timeMs;
   return {
     kind: "simulator (sim/plant-server.ts)",
+    clockLagMs,
     endpointUrl,
     nodeIdOf: (well, _wellIndex, tagIndex) => `ns=1;s=${well}.${TAGS[tagIndex]}`,
     go() {},
@@ -158,43 +171,45 @@ async function startSimulator(): Promise<Source | null> {
 }
 
 /**
- * The template with WELLS wells: its three opcua-in and subflow instances replaced by one opcua-in and
- * one router per group of wells and one subflow instance per well; everything else (config nodes, the
- * subflow, the event block, the report commands) as shipped.
+ * The template with WELLS wells, scaled the way its "Well pad" comment and flows/README.md tell an
+ * integrator to: one opcua-in per group of WELLS_PER_SUBSCRIPTION wells (one subscription each, below
+ * node-opcua's default of 10 per session), feeding the template's readings junction (the one analytics
+ * chain of every well) and a "which well?" switch of that group (a switch evaluates its rules in turn,
+ * so one switch of 222 rules would cost ~111 rule evaluations a reading), which sends each reading to
+ * its well's instance of the ANH report subflow. Everything else (config nodes, the chain, the subflows,
+ * the event block, the report commands) is as shipped.
  */
 function scaleTemplate(template: FlowNode[], source: Source): FlowNode[] {
   const tab = template.find((n) => n.type === "tab");
   const firstInput = template.find((n) => n.type === "opcua-in");
-  const firstWell = template.find((n) => n.type === "subflow:fr-well-subflow");
-  const junction = template.find((n) => n.type === "junction" && n.z === tab?.id);
-  if (!tab || !firstInput || !firstWell || !junction) throw new Error("flows/anh-daily-report.json changed shape: no tab, opcua-in, well subflow instance or event junction");
-  const replaced = new Set(template.filter((n) => n.z === tab.id && (n.type === "opcua-in" || n.type === "subflow:fr-well-subflow")).map((n) => n.id));
+  const byWell = template.find((n) => n.type === "switch" && n.z === tab?.id && n.name === "which well?");
+  const firstWell = template.find((n) => n.type === `subflow:${ANH_SUBFLOW}`);
+  const check = template.find((n) => n.type === "function" && n.name === "check command");
+  const readingsJunction = ((firstInput?.wires as string[][] | undefined)?.[0] ?? [])[0];
+  if (!tab || !firstInput || !byWell || !firstWell || !check || !readingsJunction) {
+    throw new Error("flows/anh-daily-report.json changed shape: no tab, opcua-in, \"which well?\" switch, ANH subflow instance or command check");
+  }
+  const replaced = new Set(template.filter((n) => n.z === tab.id && (n.type === "opcua-in" || n.type === `subflow:${ANH_SUBFLOW}` || n.id === byWell.id)).map((n) => n.id));
   const wellIds = Array.from({ length: WELLS }, (_, w) => `bench-well-${wellName(w)}`);
   const nodes: FlowNode[] = template
     .filter((n) => !replaced.has(n.id))
     .map((n) => {
       const copy = { ...n };
       if (Array.isArray(copy.nodes)) copy.nodes = (copy.nodes as string[]).filter((id) => !replaced.has(id)); // group members
+      if (Array.isArray(copy.wires)) copy.wires = (copy.wires as string[][]).map((out) => out.filter((id) => !replaced.has(id)));
       // The report command fans out to every well.
-      if (Array.isArray(copy.wires) && (copy.wires as string[][]).some((out) => out.some((id) => replaced.has(id)))) copy.wires = [wellIds];
-      if (copy.id === junction.id) copy.wires = [[...((copy.wires as string[][])[0] ?? []), "bench-probe-events"]];
+      if (copy.id === check.id) copy.wires = [wellIds];
       return copy;
     });
-  const firstOutputs = firstWell.wires as string[][];
   for (let group = 0; group * WELLS_PER_SUBSCRIPTION < WELLS; group++) {
     const wells = Array.from({ length: Math.min(WELLS_PER_SUBSCRIPTION, WELLS - group * WELLS_PER_SUBSCRIPTION) }, (_, k) => group * WELLS_PER_SUBSCRIPTION + k);
     const items = wells.flatMap((w) => TAGS.map((tag, t) => ({ nodeId: source.nodeIdOf(wellName(w), w, t), tag: `${wellName(w)}.${tag}`, deadband: "", deadbandType: "absolute" })));
-    nodes.push({ ...firstInput, id: `bench-opcua-${group}`, name: `wells ${wellName(wells[0])}…${wellName(wells[wells.length - 1])}`, g: undefined, items: JSON.stringify(items), wires: [[`bench-route-${group}`]] });
+    nodes.push({ ...firstInput, id: `bench-opcua-${group}`, name: `wells ${wellName(wells[0])}…${wellName(wells[wells.length - 1])}`, g: undefined, items, wires: [[readingsJunction, `bench-route-${group}`]] });
     nodes.push({
+      ...byWell,
       id: `bench-route-${group}`,
-      type: "switch",
-      z: tab.id,
-      name: "route by well",
-      property: "topic",
-      propertyType: "msg",
+      g: undefined,
       rules: wells.map((w) => ({ t: "regex", v: `^${wellName(w)}\\.`, vt: "str", case: false })),
-      checkall: "false",
-      repair: false,
       outputs: wells.length,
       wires: wells.map((w) => [wellIds[w]]),
     });
@@ -204,19 +219,29 @@ function scaleTemplate(template: FlowNode[], source: Source): FlowNode[] {
     nodes.push({
       ...firstWell,
       id: wellIds[w],
-      name: `${well}: analytics + ANH`,
+      name: `${well}: ANH report`,
       g: undefined,
       env: [
         { name: "WELL", type: "str", value: well },
         { name: "ANH_WELL_ID", type: "str", value: well },
         { name: "ANH_REMOTE_DIR", type: "str", value: `/anh/${well}` },
       ],
-      wires: [["bench-probe-readings"], ...firstOutputs.slice(1)],
     });
   }
+  // Both dashboards stand in as their link in nodes (every fr-ui-* and fr-ui-*-d1 id the template links
+  // to), so no link out of the template sends to a missing target (see flows/README.md, "Many wells");
+  // the probes hang on the Dashboard 2 ids of readings and events.
+  const dashboards = "bench-dashboards";
+  nodes.push({ id: dashboards, type: "tab", label: "bench: dashboards stand-in", disabled: false, info: "" });
+  const linkIds = new Set(template.filter((n) => n.type === "link out").flatMap((n) => n.links as string[]));
+  for (const id of [...linkIds].filter((target) => target.startsWith("fr-ui-"))) {
+    const probe = id === "fr-ui-measurement" ? "bench-probe-readings" : id === "fr-ui-event" ? "bench-probe-events" : null;
+    // x and y: without them the runtime takes a node for a config node.
+    nodes.push({ id, type: "link in", z: dashboards, name: id, links: [], x: 120, y: 40 + 40 * nodes.filter((n) => n.z === dashboards).length, wires: [probe === null ? [] : [probe]] });
+  }
   nodes.push(
-    { id: "bench-probe-readings", type: "function", z: tab.id, name: "bench: reading latency", func: 'global.get("benchStats").reading(msg.timestamp);\nreturn null;', outputs: 0, wires: [] },
-    { id: "bench-probe-events", type: "function", z: tab.id, name: "bench: event latency", func: 'global.get("benchStats").event(msg.payload);\nreturn null;', outputs: 0, wires: [] },
+    { id: "bench-probe-readings", type: "function", z: dashboards, name: "bench: reading latency", func: 'global.get("benchStats").reading(msg.timestamp);\nreturn null;', outputs: 0, x: 400, y: 40, wires: [] },
+    { id: "bench-probe-events", type: "function", z: dashboards, name: "bench: event latency", func: 'global.get("benchStats").event(msg.payload);\nreturn null;', outputs: 0, x: 400, y: 80, wires: [] },
   );
   return nodes;
 }
@@ -226,7 +251,7 @@ function scaleTemplate(template: FlowNode[], source: Source): FlowNode[] {
  * 1 ms histograms, so the probes themselves hold no growing memory) and prints a report line every
  * REPORT_EVERY_S seconds after a full GC (V8's gc exposed at run time: Node-RED starts without flags).
  */
-function writeSettings(dir: string): string {
+function writeSettings(dir: string, clockLagMs: number): string {
   const file = path.join(dir, "bench-settings.js");
   const code = `"use strict";
 const base = require(${JSON.stringify(path.join(repoRoot(), "settings.js"))});
@@ -241,7 +266,8 @@ function quantile(h, q) {
   for (let i = 0; i <= MAX_MS; i++) { seen += h.counts[i]; if (seen >= want) return i; }
   return MAX_MS;
 }
-const toMs = (t) => (typeof t === "number" ? t : typeof t === "string" ? Date.parse(t) : NaN);
+const CLOCK_LAG_MS = ${clockLagMs};
+const toMs = (t) => (typeof t === "number" ? t : typeof t === "string" ? Date.parse(t) : NaN) + CLOCK_LAG_MS;
 const readings = histogram();
 let windowReadings = histogram();
 const valueEvents = histogram();
@@ -337,7 +363,7 @@ export async function run(): Promise<BenchRow[]> {
   try {
     red = await startNodeRed({
       userDir: path.join(dir, "user"),
-      settingsFile: writeSettings(dir),
+      settingsFile: writeSettings(dir, source.clockLagMs),
       env: {
         NODE_RED_LOG_LEVEL: "warn",
         // BENCH_PROFILE=<file>.cpuprofile: a CPU profile of the Node-RED process (the second to third report).
@@ -411,7 +437,7 @@ export async function run(): Promise<BenchRow[]> {
         unit: "ms",
         note: `at ${WELLS * TAGS.length} readings/s that is ${((cpuPerReadingMs * WELLS * TAGS.length) / 10).toFixed(0)} % of one core`,
       },
-      { metric: "template 2 latency value → analysed reading, p50", value: final.report.readingP50 ?? NaN, unit: "ms", note: "from the source timestamp (includes the 1 s OPC UA publishing interval)" },
+      { metric: "template 2 latency value → analysed reading, p50", value: final.report.readingP50 ?? NaN, unit: "ms", note: `from the source timestamp (includes the 1 s OPC UA publishing interval; the simulator's constant clock lag of ${source.clockLagMs} ms taken off)` },
       { metric: "template 2 latency value → analysed reading, p99", value: final.report.readingP99 ?? NaN, unit: "ms" },
       { metric: "template 2 latency value → event, p50", value: final.report.eventP50 ?? NaN, unit: "ms", note: `${final.report.valueEvents} anomaly/SPC events; all events: ${JSON.stringify(final.report.eventCounts)}` },
       { metric: "template 2 latency value → event, p99", value: final.report.eventP99 ?? NaN, unit: "ms" },

@@ -379,8 +379,11 @@ return { payload: { measurement: "thermal", tags: { tank: msg.topic }, fields, t
 }
 
 // =============================================================================================
-// Per-well subflow of template 2: analytics chain + ANH journal/report + delivery.
-const WELL_SUBFLOW_ID = "fr-well-subflow";
+// Per-well subflow of template 2: the well's ANH journal/report and its delivery. The analytics chain
+// (gap-detector → spc-rules → anomaly-detect → InfluxDB) is not in here: those nodes keep their state per
+// topic, so one chain on the tab serves every well. Only what is per well by nature stays per well: the
+// report's identifiers, its journal and its FTP directory (every well's file has the same name).
+const WELL_SUBFLOW_ID = "fr-anh-well-subflow";
 const ANH_VARIABLES = [
   { tag: "OilRate", code: "OIL_RATE", name: "Oil rate", unit: "bbl/d", aggregation: "mean" },
   { tag: "WaterRate", code: "WATER_RATE", name: "Water rate", unit: "bbl/d", aggregation: "mean" },
@@ -434,7 +437,7 @@ return { payload: readings, date: msg.date, topic: env.get("WELL") };`;
 
 function wellSubflow() {
   // Built as a template whose "tab" is the subflow definition.
-  const t = new Template("well-subflow", "", "");
+  const t = new Template("anh-well-subflow", "", "");
   t.nodes = [];
   const z = WELL_SUBFLOW_ID;
   const add = (name, type, props, x, y) => t.add(name, type, props, x, y, z);
@@ -450,35 +453,12 @@ function wellSubflow() {
   const dayQuery = fn(t, "day-query", "day range + query", DAY_QUERY, 620, 60, 1, z);
   const query = add("query", "influx-query", { name: "day from historian", server: CFG.influx.id, language: "", query: "" }, 820, 60);
   const rows = fn(t, "rows", "rows → day batch", ROWS_TO_DAY, 1010, 60, 1, z);
-  const assetTags = add("asset", "change", { name: "asset = WELL, site", ...ASSET_TAGS('$env("WELL")') }, 400, 220);
-  const gaps = add(
-    "gaps",
-    "gap-detector",
-    { name: "gaps, stale", intervalSeconds: "auto", learnCount: 10, tolerance: 1.5, minorMaxHours: 2, moderateMaxHours: 12, staleSeconds: 60, timeZone: "America/Bogota", store: "" },
-    600,
-    220,
-  );
-  const spc = add(
-    "spc",
-    "spc-rules",
-    { name: "SPC run rules", limits: "baseline", center: "", sigma: "", baselineSize: 25, window: 20, sigmaMethod: "moving-range", sigmaMultiplier: 3, rules: ["nelson-1", "nelson-2", "nelson-3", "nelson-5", "nelson-6"], severities: {}, store: "" },
-    800,
-    220,
-  );
-  const anomaly = add(
-    "anomaly",
-    "anomaly-detect",
-    { name: "anomalies", method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 30, learningPoints: 300, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" },
-    990,
-    220,
-  );
-  const telemetry = add("telemetry", "influx-write", influxWrite("telemetry → historian", "telemetry", { analytics: "spc.violations, anomaly.score" }), 1190, 260);
   const anhName = add(
     "anh-name",
     "change",
     { name: "ANH variable name", rules: [{ t: "change", p: "topic", pt: "msg", from: '^[^.]+\\.', fromt: "re", to: "", tot: "str" }], action: "", property: "", from: "", to: "", reg: false },
     400,
-    340,
+    200,
   );
   const anh = add(
     "anh",
@@ -500,36 +480,31 @@ function wellSubflow() {
       keepJournalDays: 35,
     },
     1190,
-    340,
+    200,
   );
   const deliver = add(
     "deliver",
     "ftp-deliver",
     { name: "deliver to ANH", server: CFG.ftp.id, remoteDir: "${ANH_REMOTE_DIR}", mode: "message", schedule: "06:50", timeZone: "America/Bogota", outboxDir: "", retryInitialSeconds: 5, retryMaxSeconds: 300, deadlineMinutes: 60 },
     1390,
-    340,
+    200,
   );
   // Comments that explain the subflow to whoever opens it.
-  comment(t, "c-in", "Input: the well's readings, and commands", "Readings `{topic: \"W01.OilRate\", payload, timestamp, quality}` from opcua-in. Commands `{command: \"generate\", date: \"YYYY-MM-DD\", well?, source?}`: with `source: \"influx\"` the day is read from the historian and sent to anh-json as a batch; otherwise anh-json builds the report from its own day journal. A command with `well` set is for that well only.", 200, 40, z);
-  comment(t, "c-chain", "Analytics chain", "gap-detector (gaps, stale after 60 s) → spc-rules (baseline of 25 points, Nelson rules 1, 2, 3, 5, 6) → anomaly-detect (streaming; learns 300 points) → historian (`telemetry`, with spc_violations and anomaly_score). Tags asset = WELL and site = SITE.", 800, 180, z);
-  comment(t, "c-anh", "ANH report and delivery", "anh-json journals every reading of the well, builds ANH_REPORT_YYYYMMDD.json for the previous Colombian day at 06:00 (or on command) and ftp-deliver uploads it at 06:50 into ANH_REMOTE_DIR, exactly once; the delivery result goes back to anh-json (status uploaded / failed).", 800, 300, z);
+  comment(t, "c-in", "Input: the well's readings, and commands", "Readings `{topic: \"W01.OilRate\", payload, timestamp, quality}` of this well only (the template's \"which well?\" switch sends each well's readings to its instance). Commands `{command: \"generate\", date: \"YYYY-MM-DD\", well?, source?}`: with `source: \"influx\"` the day is read from the historian and sent to anh-json as a batch; otherwise anh-json builds the report from its own day journal. A command with `well` set is for that well only.", 200, 30, z);
+  comment(t, "c-anh", "ANH report and delivery", "anh-json journals every reading of the well (the seven report variables; the other tags are ignored), builds ANH_REPORT_YYYYMMDD.json for the previous Colombian day at 06:00 (or on command) and ftp-deliver uploads it at 06:50 into ANH_REMOTE_DIR, exactly once; the delivery result goes back to anh-json (status uploaded / failed).", 800, 160, z);
   t.wire(route, 0, source);
-  t.wire(route, 1, assetTags, anhName);
+  t.wire(route, 1, anhName);
   t.wire(source, 0, dayQuery);
   t.wire(source, 1, forWell);
   t.wire(dayQuery, 0, query);
   t.wire(query, 0, rows);
   t.wire(rows, 0, anh);
   t.wire(forWell, 0, anh);
-  t.wire(assetTags, 0, gaps);
-  t.wire(gaps, 0, spc);
-  t.wire(spc, 0, anomaly);
-  t.wire(anomaly, 0, telemetry);
   t.wire(anhName, 0, anh);
   t.wire(anh, 0, deliver);
   t.wire(deliver, 0, anh);
   // The dashboard keeps one report history per well (every well's file has the same name).
-  const reportWell = add("report-well", "change", { name: "well = WELL", rules: [{ t: "set", p: "well", pt: "msg", to: "WELL", tot: "env" }], action: "", property: "", from: "", to: "", reg: false }, 1450, 400);
+  const reportWell = add("report-well", "change", { name: "well = WELL", rules: [{ t: "set", p: "well", pt: "msg", to: "WELL", tot: "env" }], action: "", property: "", from: "", to: "", reg: false }, 1450, 280);
   t.wire(anh, 1, reportWell);
   t.wire(deliver, 0, reportWell);
   t.wire(deliver, 1, reportWell);
@@ -537,15 +512,13 @@ function wellSubflow() {
   const def = {
     id: z,
     type: "subflow",
-    name: "well: analytics + ANH report",
-    info: "One well of the pad: gap-detector → spc-rules → anomaly-detect → InfluxDB, and the well's ANH daily report (anh-json → ftp-deliver).\n\nProperties: WELL (series prefix and asset tag, e.g. W01), ANH_OPERATOR_ID, ANH_FIELD_ID, ANH_WELL_ID (identifiers in the report), ANH_REMOTE_DIR (the FTP directory of this well's reports: the file name ANH_REPORT_YYYYMMDD.json is the same for every well).\n\nOutputs: 1 analysed readings (msg.gap, msg.spc, msg.anomaly), 2 events, 3 data quality (msg.gap and backfill requests), 4 report status (anh-json transitions and delivery results).",
+    name: "well: ANH daily report",
+    info: "The ANH daily report of one well: anh-json (journal, ANH_REPORT_YYYYMMDD.json at 06:00 Colombia time) → ftp-deliver (06:50, exactly once), and the day rebuilt from the historian on command. Feed it this well's readings only; the analytics of every well run in one chain outside.\n\nProperties: WELL (series prefix, e.g. W01), ANH_OPERATOR_ID, ANH_FIELD_ID, ANH_WELL_ID (identifiers in the report), ANH_REMOTE_DIR (the FTP directory of this well's reports: the file name ANH_REPORT_YYYYMMDD.json is the same for every well).\n\nOutputs: 1 events (anh-json status transitions, delivery events), 2 report status (anh-json transitions and delivery results, with msg.well).",
     category: "field reliability",
     in: [{ x: 60, y: 120, wires: [{ id: route.id }] }],
     out: [
-      { x: 1600, y: 200, wires: [{ id: anomaly.id, port: 0 }] },
-      { x: 1600, y: 260, wires: [{ id: gaps.id, port: 1 }, { id: spc.id, port: 1 }, { id: anomaly.id, port: 1 }, { id: telemetry.id, port: 0 }, { id: anh.id, port: 1 }, { id: deliver.id, port: 1 }] },
-      { x: 1600, y: 320, wires: [{ id: gaps.id, port: 0 }, { id: gaps.id, port: 2 }] },
-      { x: 1600, y: 380, wires: [{ id: reportWell.id, port: 0 }] },
+      { x: 1600, y: 160, wires: [{ id: anh.id, port: 1 }, { id: deliver.id, port: 1 }] },
+      { x: 1600, y: 280, wires: [{ id: reportWell.id, port: 0 }] },
     ],
     env: [
       { name: "WELL", type: "str", value: "W01", ui: { label: { en: "Well (series prefix)" }, type: "input", opts: { types: ["str", "env"] } } },
@@ -556,12 +529,10 @@ function wellSubflow() {
     ],
     meta: {},
     color: "#C7E9C0",
-    inputLabels: ["readings, commands"],
-    outputLabels: ["analysed readings", "events", "data quality", "report status"],
-    icon: "font-awesome/fa-tint",
-    status: { x: 1600, y: 440, wires: [] },
+    inputLabels: ["this well's readings, commands"],
+    outputLabels: ["events", "report status"],
+    icon: "font-awesome/fa-file-text-o",
   };
-  delete def.status;
   for (const n of all) {
     n.z = z;
     delete n.g;
@@ -569,52 +540,120 @@ function wellSubflow() {
   return [def, ...all];
 }
 
+/** The switch rule that picks one well's readings (series keys `<well>.<tag>`). */
+const wellRule = (well) => ({ t: "regex", v: `^${well}\\.`, vt: "str", case: false });
+
 // =============================================================================================
 // 2. anh-daily-report
 function anhDailyReport() {
   const t = new Template(
     "anh-daily-report",
     "Well pad: analytics + ANH daily report",
-    "The OPC UA well pad (OPCUA_ENDPOINT), one subflow instance per well: gap-detector → spc-rules → anomaly-detect → InfluxDB, and the well's ANH report (anh-json at 06:00 Colombia time → ftp-deliver at 06:50). Everything the operator sees goes to the dashboard's link in nodes; events also go through the alert subflow.\n\nEnvironment: OPCUA_ENDPOINT, INFLUX_*, FTP_HOST, FTP_PORT, FTP_SECURE, FTP_USER, FTP_PASSWORD, SITE. See flows/README.md.",
+    "The OPC UA well pad (OPCUA_ENDPOINT): every well's readings through one analytics chain (gap-detector → spc-rules → anomaly-detect → InfluxDB; the nodes keep their state per series key), and each well's ANH report in its own subflow instance (anh-json at 06:00 Colombia time → ftp-deliver at 06:50). Everything the operator sees goes to the dashboard's link in nodes; events also go through the alert subflow.\n\nScaling to hundreds of wells: see the comment \"Well pad\" and flows/README.md.\n\nEnvironment: OPCUA_ENDPOINT, INFLUX_*, FTP_HOST, FTP_PORT, FTP_SECURE, FTP_USER, FTP_PASSWORD, SITE. See flows/README.md.",
   );
-  const cPad = comment(t, "pad/comment", "Well pad (OPC UA) → one analytics + ANH chain per well", "Each opcua-in subscribes to the nine variables of one well (NodeIds `ns=1;s=<well>.<tag>`, series keys `<well>.<tag>`) and feeds that well's subflow instance. To add a well: copy an opcua-in (change the NodeIds and tags) and a subflow instance (set its properties WELL, ANH_WELL_ID, ANH_REMOTE_DIR).\n\nSubflow outputs: 1 analysed readings → dashboard (`fr-ui-measurement`); 2 events → event block; 3 data quality → dashboard (`fr-ui-quality`); 4 report status → dashboard (`fr-ui-report`).", 380, 60);
-  const members = [cPad];
-  const instances = [];
+  // --- Well pad: sources
+  const cPad = comment(
+    t,
+    "pad/comment",
+    "Well pad (OPC UA): one opcua-in per well",
+    "Each opcua-in subscribes to the nine variables of one well (NodeIds `ns=1;s=<well>.<tag>`, series keys `<well>.<tag>`). All readings go to the one analytics chain and, by well, to that well's ANH report.\n\n**Adding a well**: add its items (or an opcua-in), a rule to \"which well?\" and an instance of the subflow \"well: ANH daily report\" on the new output (properties WELL, ANH_WELL_ID, ANH_REMOTE_DIR).\n\n**Many wells**: each opcua-in is one OPC UA subscription, and a node-opcua server allows 10 subscriptions per session by default (other servers have similar limits). Beyond a handful of wells put many wells in one opcua-in (e.g. 25 wells = 225 items per opcua-in, 9 opcua-in for 222 wells). Measured on one Node-RED process: 222 wells × 9 tags at 1 Hz (BENCHMARKS.md, template 2).",
+    380,
+    60,
+  );
+  const readings = t.add("pad/readings", "junction", { wires: [] }, 400, 200);
+  delete readings.name;
+  const padMembers = [cPad];
   WELLS.forEach((well, i) => {
-    const y = 120 + i * 80;
     const items = WELL_TAGS.map((tag) => ({ nodeId: `ns=1;s=${well}.${tag}`, tag: `${well}.${tag}`, deadband: "", deadbandType: "absolute" }));
-    const source = t.add(`pad/${well}/in`, "opcua-in", { name: `${well} variables`, endpoint: CFG.opcua.id, items, samplingInterval: 1000, publishingInterval: 1000, queueSize: 10 }, 160, y);
+    const source = t.add(`pad/${well}/in`, "opcua-in", { name: `${well} variables`, endpoint: CFG.opcua.id, items, samplingInterval: 1000, publishingInterval: 1000, queueSize: 10 }, 180, 120 + i * 60);
+    t.wire(source, 0, readings);
+    padMembers.push(source);
+  });
+  t.group("pad", "Well pad (OPC UA)", padMembers, { fill: "#e3f3d3" });
+
+  // --- One analytics chain for every well
+  const cChain = comment(
+    t,
+    "chain/comment",
+    "Analytics: one chain for every well",
+    "gap-detector (gaps, stale after 60 s) → spc-rules (baseline of 25 points, Nelson rules 1, 2, 3, 5, 6) → anomaly-detect (streaming; learns 300 points) → historian (`telemetry`, with spc_violations and anomaly_score). Every node keeps its state per series key (`W01.OilRate`), so one chain serves any number of wells. Tags asset = the well (the series key's prefix) and site = SITE.\n\nOutputs: analysed readings → dashboard (`fr-ui-measurement`); completeness and backfill requests → dashboard (`fr-ui-quality`); events → event block.",
+    820,
+    300,
+  );
+  const assetTags = t.add("chain/asset", "change", { name: "asset = well, site", ...ASSET_TAGS('$substringBefore(topic, ".")') }, 620, 360);
+  const gaps = t.add(
+    "chain/gaps",
+    "gap-detector",
+    { name: "gaps, stale", intervalSeconds: "auto", learnCount: 10, tolerance: 1.5, minorMaxHours: 2, moderateMaxHours: 12, staleSeconds: 60, timeZone: "America/Bogota", store: "" },
+    820,
+    360,
+  );
+  const spc = t.add(
+    "chain/spc",
+    "spc-rules",
+    { name: "SPC run rules", limits: "baseline", center: "", sigma: "", baselineSize: 25, window: 20, sigmaMethod: "moving-range", sigmaMultiplier: 3, rules: ["nelson-1", "nelson-2", "nelson-3", "nelson-5", "nelson-6"], severities: {}, store: "" },
+    1020,
+    360,
+  );
+  const anomaly = t.add(
+    "chain/anomaly",
+    "anomaly-detect",
+    { name: "anomalies", method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 30, learningPoints: 300, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" },
+    1220,
+    360,
+  );
+  const telemetry = t.add("chain/telemetry", "influx-write", influxWrite("telemetry → historian", "telemetry", { analytics: "spc.violations, anomaly.score" }), 1420, 400);
+  const measurementUi = linkOut(t, "chain/ui-measurement", "to dashboard: fr-ui-measurement", "fr-ui-measurement", 1440, 340);
+  const qualityUi = linkOut(t, "chain/ui-quality", "to dashboard: fr-ui-quality", "fr-ui-quality", 1040, 440);
+  t.wire(readings, 0, assetTags);
+  t.wire(assetTags, 0, gaps);
+  t.wire(gaps, 0, spc, qualityUi);
+  t.wire(gaps, 2, qualityUi);
+  t.wire(spc, 0, anomaly);
+  t.wire(anomaly, 0, telemetry, measurementUi);
+  t.group("chain", "Analytics of every well → InfluxDB, dashboard", [cChain, assetTags, gaps, spc, anomaly, telemetry, measurementUi, qualityUi], { fill: "#e3f3d3" });
+
+  // --- ANH report per well
+  const cAnh = comment(
+    t,
+    "anh/comment",
+    "ANH daily report: one subflow instance per well",
+    "\"which well?\" sends each well's readings (by the series key's prefix) to that well's instance of the subflow \"well: ANH daily report\": anh-json journals the day and builds ANH_REPORT_YYYYMMDD.json at 06:00 Colombia time, ftp-deliver uploads it at 06:50 into the well's FTP directory, exactly once. Instance properties: WELL, ANH_WELL_ID, ANH_REMOTE_DIR (ANH_OPERATOR_ID and ANH_FIELD_ID default in the subflow).\n\nOutputs: events → event block; report status (with `msg.well`) → dashboard (`fr-ui-report`).",
+    820,
+    540,
+  );
+  const byWell = t.add(
+    "anh/by-well",
+    "switch",
+    { name: "which well?", property: "topic", propertyType: "msg", rules: WELLS.map(wellRule), checkall: "false", repair: false, outputs: WELLS.length },
+    620,
+    620,
+  );
+  t.wire(readings, 0, byWell);
+  const instances = WELLS.map((well, i) => {
     const instance = t.add(
-      `pad/${well}/chain`,
+      `anh/${well}`,
       `subflow:${WELL_SUBFLOW_ID}`,
       {
-        name: `${well}: analytics + ANH`,
+        name: `${well}: ANH report`,
         env: [
           { name: "WELL", type: "str", value: well },
           { name: "ANH_WELL_ID", type: "str", value: well },
           { name: "ANH_REMOTE_DIR", type: "str", value: `/anh/${well}` },
         ],
       },
-      400,
-      y,
+      840,
+      600 + i * 40,
     );
-    t.wire(source, 0, instance);
-    members.push(source, instance);
-    instances.push(instance);
+    t.wire(byWell, i, instance);
+    return instance;
   });
-  const measurementUi = linkOut(t, "pad/ui-measurement", "to dashboard: fr-ui-measurement", "fr-ui-measurement", 680, 120);
-  const qualityUi = linkOut(t, "pad/ui-quality", "to dashboard: fr-ui-quality", "fr-ui-quality", 680, 200);
-  const reportUi = linkOut(t, "pad/ui-report", "to dashboard: fr-ui-report", "fr-ui-report", 680, 280);
-  for (const instance of instances) {
-    t.wire(instance, 0, measurementUi);
-    t.wire(instance, 2, qualityUi);
-    t.wire(instance, 3, reportUi);
-  }
-  members.push(measurementUi, qualityUi, reportUi);
-  t.group("pad", "Well pad (OPC UA) → per-well analytics + ANH report", members, { fill: "#e3f3d3" });
+  const reportUi = linkOut(t, "anh/ui-report", "to dashboard: fr-ui-report", "fr-ui-report", 1080, 640);
+  for (const instance of instances) t.wire(instance, 1, reportUi);
+  t.group("anh", "ANH daily report of each well → FTP", [cAnh, byWell, ...instances, reportUi], { fill: "#e3f3d3" });
 
-  const cCmd = comment(t, "command/comment", "Report commands (admin dashboard)", "The dashboard's \"generate again\" sends `{command: \"generate\", date: \"YYYY-MM-DD\"}` to this link in (`fr-flow-anh-command`). It goes to every well (or to `msg.well` only). With `msg.source = \"influx\"` the day is rebuilt from the historian instead of anh-json's journal (e.g. after template data-gap-monitor backfilled it).", 380, 400);
-  const commandIn = t.add("command/in", "link in", { name: "fr-flow-anh-command", links: [] }, 160, 460);
+  const cCmd = comment(t, "command/comment", "Report commands (admin dashboard)", "The dashboard's \"generate again\" sends `{command: \"generate\", date: \"YYYY-MM-DD\"}` to this link in (`fr-flow-anh-command`). It goes to every well's ANH report (or to `msg.well` only). With `msg.source = \"influx\"` the day is rebuilt from the historian instead of anh-json's journal (e.g. after template data-gap-monitor backfilled it).", 380, 760);
+  const commandIn = t.add("command/in", "link in", { name: "fr-flow-anh-command", links: [] }, 160, 820);
   commandIn.id = "fr-flow-anh-command";
   const check = fn(
     t,
@@ -631,19 +670,20 @@ if (msg.date !== undefined && !/^\\d{4}-\\d{2}-\\d{2}$/.test(String(msg.date))) 
 }
 return msg;`,
     380,
-    460,
+    820,
   );
   t.wire(commandIn, 0, check);
   for (const instance of instances) t.wire(check, 0, instance);
   t.group("command", "Report commands from the dashboard (link in fr-flow-anh-command)", [cCmd, commandIn, check], { fill: "#dde8f5" });
 
-  eventsBlock(
-    t,
-    180,
-    580,
-    instances.map((instance) => [instance, 1]),
-  );
-  errorsBlock(t, 180, 820);
+  eventsBlock(t, 180, 940, [
+    [gaps, 1],
+    [spc, 1],
+    [anomaly, 1],
+    [telemetry, 0],
+    ...instances.map((instance) => [instance, 0]),
+  ]);
+  errorsBlock(t, 180, 1180);
   return t.build([CFG.opcua, CFG.influx, CFG.ftp, ...wellSubflow(), ...alertSubflowDefinition()]);
 }
 

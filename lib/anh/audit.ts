@@ -53,12 +53,14 @@ export function reportDigest(report: unknown): { json: string; sha256: string; b
 
 /**
  * audit.jsonl: one line per status transition, appended and fsynced (a handful a day, so durability
- * costs nothing). Read back at start to know where each day's report stands.
+ * costs nothing; the "pending" line of a day's first reading is not fsynced, see transition()). Read back at start to know where each day's report stands.
  */
 export class AuditLog {
   readonly file: string;
   private readonly statuses = new Map<string, AuditRecord>();
   private loaded = false;
+  /** the file was created by a write not yet followed by a directory fsync */
+  private directoryUnsynced = false;
 
   constructor(dir: string) {
     fs.mkdirSync(dir, { recursive: true });
@@ -111,14 +113,21 @@ export class AuditLog {
       ...details,
     };
     const existed = fs.existsSync(this.file);
+    // "pending" is what a day without a record is anyway, and every well opens its day at midnight: its
+    // line is written (a killed process keeps it) but not fsynced; the next transition's fsync covers it.
+    const durable = status !== "pending";
     const fd = fs.openSync(this.file, "a");
     try {
       fs.writeSync(fd, `${JSON.stringify(record)}\n`);
-      fs.fsyncSync(fd);
+      if (durable) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
-    if (!existed) syncDirectory(path.dirname(this.file));
+    if (!existed) this.directoryUnsynced = true;
+    if (durable && this.directoryUnsynced) {
+      syncDirectory(path.dirname(this.file));
+      this.directoryUnsynced = false;
+    }
     this.statuses.set(date, record);
     return record;
   }

@@ -3,19 +3,26 @@ import path from "path";
 import { syncDirectory } from "../common/durable-file";
 import { InputError, describeValue } from "../common/errors";
 import type { DaySlots } from "./slots";
+import { SyncScheduler } from "./sync-scheduler";
 
 /**
  * The durable day journal: every streamed reading is appended, as one JSON line, to the file of its
  * local day (`readings-YYYY-MM-DD.jsonl`) before the node acknowledges it, and the report is built by
  * replaying that file. A Node-RED restart at 03:00 (or a crash) therefore loses nothing: each line is
  * in the kernel once write() returns, so a killed process keeps it; fsync follows within
- * `syncDelayMs` (and at close and before a report) so a power cut loses at most that much.
+ * `syncDelayMs` (and at close and before a report) so a power cut loses at most that much. The fsyncs
+ * (and that of the directory when a day's file is created) run off the event loop, one timer for every
+ * journal of the process (SyncScheduler): a plant with hundreds of wells has hundreds of journals.
  * A torn last line (power cut mid-write) is skipped on replay and the next append starts a new line.
  */
 
 export interface JournalOptions {
-  /** the longest a written line waits for fsync (default 1000 ms); 0 = fsync every line */
+  /** the longest a written line waits for fsync (default 1000 ms, plus the fsync round itself); 0 = fsync every line, blocking */
   syncDelayMs?: number;
+  /** the scheduler of the fsyncs (default the process-wide one of syncDelayMs) */
+  scheduler?: SyncScheduler;
+  /** where an fsync that failed in the background is reported (default: thrown by the next append) */
+  onSyncError?: (err: Error) => void;
   /** open day files kept (today, yesterday, a late one); older ones are closed (default 4) */
   maxOpenFiles?: number;
 }
@@ -34,8 +41,10 @@ export class ReadingJournal {
   private readonly maxOpenFiles: number;
   /** date → open file descriptor, in opening order */
   private readonly open = new Map<string, number>();
-  private readonly dirty = new Set<number>();
-  private syncTimer: NodeJS.Timeout | null = null;
+  private readonly scheduler: SyncScheduler | null;
+  private readonly reportSyncError: (err: Error) => void;
+  /** a background fsync failure not reported elsewhere: the next append throws it */
+  private syncError: Error | null = null;
   /** JSON text of each tag, escaped once */
   private readonly tagText = new Map<string, string>();
   private closed = false;
@@ -45,6 +54,13 @@ export class ReadingJournal {
     this.dir = dir;
     this.syncDelayMs = options.syncDelayMs ?? 1000;
     this.maxOpenFiles = options.maxOpenFiles ?? 4;
+    this.scheduler = this.syncDelayMs === 0 ? null : (options.scheduler ?? SyncScheduler.shared(this.syncDelayMs));
+    const onSyncError = options.onSyncError;
+    this.reportSyncError = (err) => {
+      const failure = new Error(`fsync of the journal in ${this.dir} failed: ${err.message}`);
+      if (onSyncError !== undefined) onSyncError(failure);
+      else this.syncError = failure;
+    };
     fs.mkdirSync(dir, { recursive: true });
   }
 
@@ -55,6 +71,11 @@ export class ReadingJournal {
   /** Appends one reading to the journal of `date` (value null for a bad reading without a number). */
   append(date: string, tag: string, timestamp: number, value: number | null, good: boolean): void {
     if (this.closed) throw new Error("the journal is closed");
+    if (this.syncError !== null) {
+      const failure = this.syncError;
+      this.syncError = null;
+      throw failure;
+    }
     const fd = this.open.get(date) ?? this.openDay(date);
     let tagJSON = this.tagText.get(tag);
     if (tagJSON === undefined) {
@@ -64,24 +85,21 @@ export class ReadingJournal {
     // Written by hand rather than JSON.stringify([...]): this is the hot path of streaming ingest.
     const line = `[${tagJSON},${timestamp},${value === null || !Number.isFinite(value) ? "null" : value},${good ? 1 : 0}]\n`;
     fs.writeSync(fd, line);
-    if (this.syncDelayMs === 0) {
-      fs.fsyncSync(fd);
-      return;
-    }
-    this.dirty.add(fd);
-    if (this.syncTimer === null) {
-      this.syncTimer = setTimeout(() => {
-        this.syncTimer = null;
-        this.sync();
-      }, this.syncDelayMs);
-      this.syncTimer.unref?.();
-    }
+    if (this.scheduler === null) fs.fsyncSync(fd);
+    else this.scheduler.markDirty(fd, this.reportSyncError);
   }
 
-  /** fsyncs every file written since the last sync. */
-  sync(): void {
-    for (const fd of this.dirty) fs.fsyncSync(fd);
-    this.dirty.clear();
+  /** fsyncs every file of this journal written since the last sync, off the event loop. */
+  async sync(): Promise<void> {
+    if (this.scheduler === null) return;
+    const scheduler = this.scheduler;
+    await Promise.all([...this.open.values()].map((fd) => scheduler.syncNow(fd)));
+  }
+
+  /** Whether a written line still waits for its fsync. */
+  get syncPending(): boolean {
+    const scheduler = this.scheduler;
+    return scheduler !== null && [...this.open.values()].some((fd) => scheduler.isPending(fd));
   }
 
   /** The days that have a journal, sorted. */
@@ -95,7 +113,7 @@ export class ReadingJournal {
 
   /** Replays the journal of `date` into `into` (a day without a journal adds nothing). */
   async replay(date: string, into: DaySlots): Promise<ReplayResult> {
-    this.sync();
+    await this.sync(); // a report is built from lines that are on the disk
     const file = this.fileOf(date);
     if (!fs.existsSync(file)) return { lines: 0, skipped: 0 };
     const result: ReplayResult = { lines: 0, skipped: 0 };
@@ -121,14 +139,19 @@ export class ReadingJournal {
     fs.rmSync(this.fileOf(date), { force: true });
   }
 
+  /** Closes the files, fsyncing what is not on the disk yet (blocking). */
   close(): void {
     if (this.closed) return;
-    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
-    this.syncTimer = null;
-    this.sync();
-    for (const fd of this.open.values()) fs.closeSync(fd);
-    this.open.clear();
     this.closed = true;
+    for (const date of [...this.open.keys()]) this.closeDay(date);
+  }
+
+  /** close() without blocking the event loop: the last fsyncs run on the thread pool. */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.sync();
+    for (const date of [...this.open.keys()]) this.closeDay(date);
   }
 
   private openDay(date: string): number {
@@ -150,8 +173,10 @@ export class ReadingJournal {
         }
         if (last[0] !== 0x0a) fs.writeSync(fd, "\n");
       }
+    } else if (this.scheduler === null) {
+      syncDirectory(this.dir);
     } else {
-      syncDirectory(this.dir); // the new file's name must survive a power cut too
+      this.scheduler.markDirectory(this.dir, this.reportSyncError); // the new file's name must survive a power cut too
     }
     this.open.set(date, fd);
     return fd;
@@ -160,9 +185,9 @@ export class ReadingJournal {
   private closeDay(date: string): void {
     const fd = this.open.get(date);
     if (fd === undefined) return;
-    if (this.dirty.delete(fd)) fs.fsyncSync(fd);
-    fs.closeSync(fd);
     this.open.delete(date);
+    if (this.scheduler === null) fs.closeSync(fd);
+    else this.scheduler.release(fd, () => fs.close(fd, () => undefined));
   }
 }
 

@@ -24,6 +24,8 @@ export interface ReporterOptions {
   sendNonCompliant: boolean;
   /** see JournalOptions.syncDelayMs */
   syncDelayMs?: number;
+  /** see JournalOptions.onSyncError */
+  onSyncError?: (err: Error) => void;
   /** called after each recorded transition */
   onTransition?: (record: AuditRecord) => void;
 }
@@ -78,7 +80,7 @@ export class AnhReporter {
     this.options = options;
     this.judge = qualityJudge(config.goodQualityCodes);
     this.tags = new Set(config.variables.map((v) => v.tag));
-    this.journal = new ReadingJournal(options.journalDir, { syncDelayMs: options.syncDelayMs });
+    this.journal = new ReadingJournal(options.journalDir, { syncDelayMs: options.syncDelayMs, onSyncError: options.onSyncError });
     this.audit = new AuditLog(options.journalDir);
     this.reportsDir = path.join(options.journalDir, "reports");
     fs.mkdirSync(this.reportsDir, { recursive: true });
@@ -181,6 +183,11 @@ export class AnhReporter {
 
   close(): void {
     this.journal.close();
+  }
+
+  /** close() without blocking the event loop on the last fsyncs (hundreds of wells stop together). */
+  closeAsync(): Promise<void> {
+    return this.journal.closeAsync();
   }
 
   private record(date: string, status: ReportStatus, details: Partial<AuditRecord>, now: number): AuditRecord {

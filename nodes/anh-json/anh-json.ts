@@ -76,6 +76,11 @@ export = function register(RED: NodeAPI): void {
           journalDir: config.journalDir,
           sendNonCompliant: config.sendNonCompliant,
           syncDelayMs: config.syncDelayMs,
+          // The fsyncs run in the background: a failing disk is an error of this node, not a crash.
+          onSyncError: (err) => {
+            node.error(err.message);
+            status.error("journal fsync failed");
+          },
           onTransition: (record) => {
             showStatus(record);
             node.send([null, eventMessage({ event: "status", severity: severityOf(record), topic: record.date, timestamp: Date.parse(record.at), message: `${record.fileName}: ${record.previous} → ${record.status}`, details: { ...record } })]);
@@ -262,16 +267,14 @@ export = function register(RED: NodeAPI): void {
       RED.events.removeListener("flows:started", onFlowsStarted);
       status.close();
       // A generation in progress finishes (its file and audit line are written) before the journal closes.
-      queue.then(
-        () => {
-          reporter?.close();
+      // The journal's last fsyncs run on the thread pool: a plant stops hundreds of these nodes at once.
+      const closeJournal = (): void => {
+        (reporter?.closeAsync() ?? Promise.resolve()).then(done, (err: Error) => {
+          node.error(`closing the journal failed: ${err.message}`);
           done();
-        },
-        () => {
-          reporter?.close();
-          done();
-        },
-      );
+        });
+      };
+      queue.then(closeJournal, closeJournal);
     });
   }
 

@@ -1,6 +1,7 @@
 /**
  * flows/anh-daily-report.json in Node-RED 4.1 run as a child process (repo settings.js, this package
- * linked), deployed through the admin API, with the simulated plant (sim/plant-server: its OPC UA well
+ * linked), deployed through the admin API (one analytics chain for every well, one ANH report subflow
+ * instance per well), with the simulated plant (sim/plant-server: its OPC UA well
  * pad, one well, and fault injection over HTTP), Debian's InfluxDB 1.6 and ftp-srv: readings reach InfluxDB with
  * their analytics; an injected spike raises an anomaly, a drift an SPC rule, a communication gap a gap
  * event; and a day rebuilt from InfluxDB on the dashboard's command becomes ANH_REPORT_YYYYMMDD.json
@@ -57,7 +58,7 @@ describe("flows/anh-daily-report.json", function () {
       }),
     });
     statuses = await watchStatuses(red.url);
-    // A one-well pad: the sources of W02 and W03 are left out (their subflow instances stay, idle).
+    // A one-well pad: the sources of W02 and W03 are left out (their ANH subflow instances stay, idle).
     const template = withoutNodes(loadTemplate("anh-daily-report"), (n) => n.type === "opcua-in" && !String(n.name).startsWith("W01"));
     // Sampling faster than the plant changes, so a one-sample spike is never missed.
     for (const node of template.filter((n) => n.type === "opcua-in")) Object.assign(node, { samplingInterval: 100, publishingInterval: 100 });
@@ -76,8 +77,29 @@ describe("flows/anh-daily-report.json", function () {
     const nodes = loadTemplate("anh-daily-report");
     assertTemplateShape("anh-daily-report", nodes);
     assert.ok(nodes.some((n) => n.id === "fr-flow-anh-command" && n.type === "link in"));
-    assert.equal(nodes.filter((n) => n.type === "subflow:fr-well-subflow").length, 3, "one subflow instance per well");
     assert.ok(nodes.some((n) => n.type === "subflow" && n.id === "fr-alert-subflow"), "carries the alert subflow's definition");
+  });
+
+  it("has one analytics chain for every well and one ANH report subflow instance per well", () => {
+    const nodes = loadTemplate("anh-daily-report");
+    assert.equal(nodes.filter((n) => n.type === "subflow:fr-anh-well-subflow").length, 3, "one ANH report subflow instance per well");
+    // One analytics chain on the tab for every well (the nodes keep state per series key), none per well.
+    const tab = nodes.find((n) => n.type === "tab")?.id;
+    for (const type of ["gap-detector", "spc-rules", "anomaly-detect"]) {
+      assert.equal(nodes.filter((n) => n.type === type && n.z === tab).length, 1, `one ${type} on the tab`);
+      assert.equal(nodes.filter((n) => n.type === type && n.z === "fr-anh-well-subflow").length, 0, `no ${type} in the per-well subflow`);
+    }
+    // Below node-opcua's default of 10 subscriptions per session: one opcua-in (one subscription) per shipped well.
+    assert.equal(nodes.filter((n) => n.type === "opcua-in").length, 3);
+    // Each well's readings reach its own instance, and only its own.
+    const byWell = nodes.find((n) => n.type === "switch" && n.name === "which well?");
+    assert.ok(byWell);
+    const instances = nodes.filter((n) => n.type === "subflow:fr-anh-well-subflow");
+    (byWell.rules as Array<{ v: string }>).forEach((rule, i) => {
+      const target = instances.find((n) => (byWell.wires as string[][])[i].includes(n.id));
+      const well = (target?.env as Array<{ name: string; value: string }>).find((e) => e.name === "WELL")?.value;
+      assert.ok(new RegExp(rule.v).test(`${String(well)}.OilRate`) && !new RegExp(rule.v).test(`${String(well)}0.OilRate`), `rule ${rule.v} picks ${String(well)}`);
+    });
   });
 
   it("deploys without an error and connects to the well pad", async () => {

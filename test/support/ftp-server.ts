@@ -28,7 +28,8 @@ export interface TestCertificates {
 export function makeCertificates(dir = fs.mkdtempSync(path.join(os.tmpdir(), "fr-ftp-certs-"))): TestCertificates {
   // node-opcua's certificate manager, when an OPC UA server or client ran earlier in this process, leaves
   // OPENSSL_CONF pointing at its own (or an undefined) config: openssl must use the system one.
-  const { OPENSSL_CONF: _ignored, ...env } = process.env;
+  const env = { ...process.env };
+  delete env.OPENSSL_CONF;
   const openssl = (...args: string[]) => execFileSync("/usr/bin/openssl", args, { cwd: dir, stdio: "pipe", env });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=field-reliability test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
