@@ -838,6 +838,9 @@ return msg.payload && msg.payload.missing >= 5 ? msg : null;`,
 
 // =============================================================================================
 // 4. anomaly-service
+// The anomaly service's detector settings, the same for live readings and for detection over the history.
+const SERVICE_DETECTOR = { method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 10, learningPoints: 30, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" };
+
 function anomalyService() {
   const t = new Template(
     "anomaly-service",
@@ -889,7 +892,7 @@ function bad(field, message) {
   const live = t.add(
     "post/anomaly",
     "anomaly-detect",
-    { name: "live detector", method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 10, learningPoints: 30, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" },
+    { name: "live detector", ...SERVICE_DETECTOR },
     820,
     100,
   );
@@ -1021,7 +1024,7 @@ return [msg, null];`,
   const batch = t.add(
     "detect/anomaly",
     "anomaly-detect",
-    { name: "detector on history", method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 10, learningPoints: 30, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" },
+    { name: "detector on history", ...SERVICE_DETECTOR },
     1020,
     460,
   );
