@@ -29,7 +29,8 @@ RUN npm run build \
 #### runtime: the official Node-RED image ##################################################################
 FROM nodered/node-red:${NODE_RED_VERSION}-${NODE_MAJOR}
 ARG DASHBOARD_VERSION=1.31.0
-ARG EMAIL_VERSION=5.2.5
+# 3.1.0, not 5.2.5: 5.2.5 bundles a semver its own utf7 does not accept, and `npm ci` refuses its lock file.
+ARG EMAIL_VERSION=3.1.0
 # The base image's user; stated again so nothing below runs as root.
 USER node-red
 WORKDIR /usr/src/node-red
