@@ -6,9 +6,10 @@
 //
 //   node scripts/sync-alert-subflow.js             rewrites the function node in flows/alert-subflow.json
 //   node scripts/sync-alert-subflow.js --check     exits 1 when it is out of date (what the test checks)
-//   node scripts/sync-alert-subflow.js --templates also copies the subflow definition into every
-//                                                  flows/*.json that uses it (instances of subflow:fr-alert-subflow)
+// After a rewrite it runs scripts/build-flow-templates.js, the one place that copies the subflow into the
+// templates, so every template carries the new definition.
 "use strict";
+const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 
@@ -91,16 +92,6 @@ function definitionOf(flow) {
   return flow.filter((node) => node.id === SUBFLOW_ID || node.z === SUBFLOW_ID);
 }
 
-/** A template with its copy of the definition replaced by the current one, or null when it has no instance. */
-function syncTemplate(template, definition) {
-  if (!template.some((node) => node.type === `subflow:${SUBFLOW_ID}`)) return null;
-  const ids = new Set(definition.map((node) => node.id));
-  const at = template.findIndex((node) => ids.has(node.id));
-  const rest = template.filter((node) => !ids.has(node.id));
-  rest.splice(at === -1 ? 0 : at, 0, ...definition);
-  return rest;
-}
-
 function main(args) {
   const expected = format(syncedSubflow());
   if (args.includes("--check")) {
@@ -112,18 +103,9 @@ function main(args) {
   }
   fs.writeFileSync(SUBFLOW_FILE, expected);
   console.log(`updated ${path.relative(root, SUBFLOW_FILE)}`);
-  if (!args.includes("--templates")) return;
-  const definition = definitionOf(JSON.parse(expected));
-  for (const file of fs.readdirSync(path.join(root, "flows"))) {
-    if (!file.endsWith(".json") || file === path.basename(SUBFLOW_FILE)) continue;
-    const full = path.join(root, "flows", file);
-    const synced = syncTemplate(readJson(full), definition);
-    if (synced === null) continue;
-    fs.writeFileSync(full, format(synced));
-    console.log(`updated flows/${file}`);
-  }
+  execFileSync(process.execPath, [path.join(root, "scripts", "build-flow-templates.js")], { stdio: "inherit" });
 }
 
-module.exports = { SUBFLOW_ID, FUNCTION_ID, SUBFLOW_FILE, functionSource, syncedSubflow, definitionOf, syncTemplate, format };
+module.exports = { SUBFLOW_ID, FUNCTION_ID, SUBFLOW_FILE, functionSource, syncedSubflow, definitionOf, format };
 
 if (require.main === module) main(process.argv.slice(2));

@@ -51,7 +51,7 @@ describe("flows/alert-subflow.json is in sync", () => {
         .filter((node) => !isDeepStrictEqual(copy.get(node.id), node))
         .map((node) => node.id);
       const extra = [...copy.keys()].filter((id) => !readFlow(sync.SUBFLOW_FILE).some((node) => node.id === id));
-      assert.deepEqual({ differing, extra }, { differing: [], extra: [] }, "regenerate the template (or run node scripts/sync-alert-subflow.js --templates)");
+      assert.deepEqual({ differing, extra }, { differing: [], extra: [] }, "regenerate the templates: npm run build:flows");
     });
   }
 });
