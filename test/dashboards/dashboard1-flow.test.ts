@@ -6,6 +6,7 @@ import assert from "assert";
 import { execFileSync } from "child_process";
 import fs from "fs";
 import path from "path";
+import { readFlowFile } from "../support/node-red-process";
 import { repoRoot } from "../support/repo";
 
 interface FlowNode {
@@ -15,16 +16,12 @@ interface FlowNode {
   [key: string]: unknown;
 }
 
-function readFlow(relative: string): FlowNode[] {
-  return JSON.parse(fs.readFileSync(path.join(repoRoot(), relative), "utf8")) as FlowNode[];
-}
-
 const LINK_INS = ["fr-ui-measurement-d1", "fr-ui-event-d1", "fr-ui-thermal-d1", "fr-ui-quality-d1", "fr-ui-report-d1"];
 // One dictionary entry: `$contains($string($env("DASHBOARD_LANG")), /^es/i) ? "español" : "English"`.
 const ENTRY = /^\$contains\(\$string\(\$env\("DASHBOARD_LANG"\)\), \/\^es\/i\) \? ("(?:[^"\\]|\\.)*") : ("(?:[^"\\]|\\.)*")$/;
 
 describe("Dashboard 1 flow file", function () {
-  const flow = readFlow("dashboards/dashboard1/operator-dashboard.json");
+  const flow = readFlowFile("dashboards/dashboard1/operator-dashboard.json") as FlowNode[];
   const tab = flow.find((n) => n.type === "tab") as FlowNode & { env: Array<{ name: string; value: string; type: string }> };
   const dictionary = new Map<string, { en: string; es: string }>();
   for (const entry of tab.env.filter((e) => e.name.startsWith("L_"))) {
@@ -46,7 +43,7 @@ describe("Dashboard 1 flow file", function () {
   it("shares no id with the Dashboard 2 variant, so both import side by side", function () {
     const file = path.join(repoRoot(), "dashboards/dashboard2/operator-dashboard.json");
     if (!fs.existsSync(file)) this.skip();
-    const other = new Set(readFlow("dashboards/dashboard2/operator-dashboard.json").map((n) => n.id));
+    const other = new Set(readFlowFile("dashboards/dashboard2/operator-dashboard.json").map((n) => n.id));
     assert.deepStrictEqual(flow.filter((n) => other.has(n.id)).map((n) => n.id), []);
   });
 

@@ -26,9 +26,10 @@ import { type Page } from "playwright-core";
 import { openBrowser, type BrowserSession } from "../support/browser";
 import { startPlant, type RunningPlant } from "../../sim/plant-server";
 import { InfluxDB1Server } from "../support/influx-servers";
-import { deploy, start, watchStatuses, type FlowNode, type NodeRedProcess, type StatusWatcher } from "../support/node-red-process";
+import { deploy, readFlowFile, start, watchStatuses, type FlowNode, type NodeRedProcess, type StatusWatcher } from "../support/node-red-process";
 import { freePort } from "../support/ports";
 import { repoRoot } from "../support/repo";
+import { waitForValue } from "../support/wait";
 
 // docker/first-start.js is plain CommonJS shipped with the image; the test composes exactly as it does.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -55,10 +56,6 @@ interface SimStatus {
   tank: { level: number; waterInterface: number; emulsionInterface: number };
 }
 
-function readFlow(relative: string): FlowNode[] {
-  return JSON.parse(fs.readFileSync(path.join(repoRoot(), relative), "utf8")) as FlowNode[];
-}
-
 function patch(nodes: FlowNode[], select: (node: FlowNode) => boolean, changes: Record<string, unknown>): void {
   const chosen = nodes.filter(select);
   assert.ok(chosen.length > 0, `no node to patch with ${JSON.stringify(changes)}`);
@@ -68,7 +65,7 @@ function patch(nodes: FlowNode[], select: (node: FlowNode) => boolean, changes: 
 /** The templates as shipped, with the test settings listed in the header. */
 function templates(): Array<{ name: string; nodes: FlowNode[] }> {
   return TEMPLATES.map((name) => {
-    const nodes = readFlow(`flows/${name}.json`);
+    const nodes = readFlowFile(`flows/${name}.json`);
     if (name === "anh-daily-report") {
       patch(nodes, (n) => n.type === "anomaly-detect" && n.name === "anomalies", { learningPoints: 30 });
       patch(nodes, (n) => n.type === "opcua-in", { samplingInterval: 100, publishingInterval: 100 });
@@ -143,16 +140,6 @@ function isDashboard1LoadingPage(url: string): boolean {
   return /\/ui\/loading\.html$/.test(url);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 function firstNumber(text: string): number | null {
   const match = /-?\d+(\.\d+)?/.exec(text.replace(/,/g, ""));
   return match ? Number(match[0]) : null;
@@ -223,15 +210,15 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
     statuses = await watchStatuses(red.url);
     const flows = composeFlows([
       ...templates(),
-      { name: "dashboard2/operator-dashboard.json", nodes: readFlow("dashboards/dashboard2/operator-dashboard.json") },
-      { name: "dashboard1/operator-dashboard.json", nodes: readFlow("dashboards/dashboard1/operator-dashboard.json") },
+      { name: "dashboard2/operator-dashboard.json", nodes: readFlowFile("dashboards/dashboard2/operator-dashboard.json") },
+      { name: "dashboard1/operator-dashboard.json", nodes: readFlowFile("dashboards/dashboard1/operator-dashboard.json") },
       { name: "stack-test", nodes: commandTab() },
     ]);
     await deploy(red.url, flows);
     // A real report for the report pages: the command the dashboards' retry sends, for well W01.
     date = reportDate();
     // (the flows start after the deploy's answer: the route exists a moment later)
-    await waitFor(
+    await waitForValue(
       "the test's command endpoint",
       async () => {
         const answer = await fetch(`${red.url}/stack-test/anh-command`, {
@@ -335,7 +322,7 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
       await page.waitForSelector("md-content md-card", { timeout: 20_000 });
     };
     const rowValue = async (tag: string) =>
-      waitFor(
+      waitForValue(
         `${tag} on the Dashboard 1 overview`,
         async () => {
           const text = await page.locator(`#fr-d1-tags tr.fr-tag-row[data-tag="${tag}"] .fr-value`).first().textContent({ timeout: 1000 }).catch(() => null);
@@ -373,7 +360,7 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
 
     it("data quality: completeness of the real well tags", async function () {
       await openD1(3);
-      await waitFor("W03.PumpCurrent in the completeness table", async () => ((await page.locator("#fr-d1-completeness").textContent()) ?? "").includes("W03.PumpCurrent"), 20_000);
+      await waitForValue("W03.PumpCurrent in the completeness table", async () => ((await page.locator("#fr-d1-completeness").textContent()) ?? "").includes("W03.PumpCurrent"), 20_000);
       const rows = await page.locator("#fr-d1-completeness tr.fr-completeness-row td:first-child").allTextContents();
       const simTags = new Set((await getJson<Array<{ key: string }>>(`${simUrl}/tags`)).map((t) => t.key));
       assert.deepEqual(rows.map((r) => r.trim()).filter((t) => !simTags.has(t)), []);
@@ -381,7 +368,7 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
 
     it("ANH report: the day asked for with its status", async function () {
       await openD1(4);
-      await waitFor(`${date} on the report page`, async () => ((await page.locator("#fr-d1-status").textContent()) ?? "").includes(date), 30_000);
+      await waitForValue(`${date} on the report page`, async () => ((await page.locator("#fr-d1-status").textContent()) ?? "").includes(date), 30_000);
       const steps = await page.locator("#fr-d1-status .fr-step").count();
       assert.ok(steps >= 2, "the status machine is drawn");
     });
@@ -391,7 +378,7 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
     it("a spike on a well tag raises its alarm on both overviews within 5 s", async function () {
       // The detectors must have learned every tag from the live series first. Their status shows the latest
       // topic only (yellow ring = that topic still learning): wait for 3 s in which no topic reported learning.
-      await waitFor(
+      await waitForValue(
         "the SPC and anomaly detectors to finish learning",
         async () => {
           const from = statuses.history.length;
@@ -434,7 +421,7 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
       const injectedAt = Date.now();
       let d2Seconds = NaN;
       let d1Seconds = NaN;
-      await waitFor(
+      await waitForValue(
         `the spike's alarm for ${tag} on both overviews`,
         async () => {
           if (Number.isNaN(d2Seconds) && spikeAlarm(await d2Texts(), tag, above)) d2Seconds = (Date.now() - injectedAt) / 1000;

@@ -4,22 +4,15 @@
  * flow sending realistic messages to the `-d1` link ins, every page opened in Debian chromium.
  */
 import assert from "assert";
-import fs from "fs";
-import path from "path";
 import { type Page } from "playwright-core";
 import { openBrowser, type BrowserSession } from "../support/browser";
-import { deploy, start, type FlowNode, type NodeRedProcess } from "../support/node-red-process";
-import { repoRoot } from "../support/repo";
+import { deploy, readFlowFile, start, type NodeRedProcess } from "../support/node-red-process";
 import { commands, event, feed, waitForFeeder, feederFlow, measurements, qualityMessages, reportMessages, thermalFrame, thermalMessage } from "./dashboard1-feed";
 
 const ADMIN_PIN = "2468-test";
 
-function readFlow(relative: string): FlowNode[] {
-  return JSON.parse(fs.readFileSync(path.join(repoRoot(), relative), "utf8")) as FlowNode[];
-}
-
-const dashboard1 = () => readFlow("dashboards/dashboard1/operator-dashboard.json");
-const dashboard2 = () => readFlow("dashboards/dashboard2/operator-dashboard.json");
+const dashboard1 = () => readFlowFile("dashboards/dashboard1/operator-dashboard.json");
+const dashboard2 = () => readFlowFile("dashboards/dashboard2/operator-dashboard.json");
 
 
 /**

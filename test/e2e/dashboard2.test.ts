@@ -15,8 +15,9 @@ import path from "path";
 import bcrypt from "bcryptjs";
 import { type Page } from "playwright-core";
 import { openBrowser, type BrowserSession } from "../support/browser";
-import { deploy, start, type FlowNode, type NodeRedProcess } from "../support/node-red-process";
+import { deploy, readFlowFile, start, type FlowNode, type NodeRedProcess } from "../support/node-red-process";
 import { repoRoot } from "../support/repo";
+import { waitForValue } from "../support/wait";
 import { seededRandom } from "../../lib/common/random";
 import { DashboardFeeder, PlantFeeder, feederFlow } from "./dashboard-feeder";
 
@@ -68,10 +69,6 @@ interface Stack {
   stop(): Promise<void>;
 }
 
-function readFlow(relative: string): FlowNode[] {
-  return JSON.parse(fs.readFileSync(path.join(repoRoot(), relative), "utf8")) as FlowNode[];
-}
-
 async function startRed(lang: "en" | "es"): Promise<{ red: NodeRedProcess; userDir: string }> {
   const { userDir, settingsFile } = prepareUserDir();
   const red = await start({ userDir, settingsFile, env: { DASHBOARD_LANG: lang, DASHBOARD_ADMINS: undefined, FR_DASHBOARD_USERS_PLUGIN: undefined } });
@@ -80,7 +77,7 @@ async function startRed(lang: "en" | "es"): Promise<{ red: NodeRedProcess; userD
 
 async function startStack(lang: "en" | "es"): Promise<Stack> {
   const { red, userDir } = await startRed(lang);
-  await deploy(red.url, [...readFlow("dashboards/dashboard2/operator-dashboard.json"), ...(feederFlow() as FlowNode[])]);
+  await deploy(red.url, [...readFlowFile("dashboards/dashboard2/operator-dashboard.json"), ...(feederFlow() as FlowNode[])]);
   const feeder = new DashboardFeeder(red.url, new PlantFeeder({ seed: 42 }));
   try {
     await feeder.start(120);
@@ -138,16 +135,6 @@ async function assertNoOverflow(page: Page, label: string): Promise<void> {
 async function commands(url: string): Promise<Array<{ command: string; date: string; requestedBy?: string }>> {
   const response = await fetch(`${url}/fr-test/commands`);
   return (await response.json()) as Array<{ command: string; date: string; requestedBy?: string }>;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /**
@@ -348,7 +335,7 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
       await page.screenshot({ path: path.join(shots, "dashboard2-report.png") });
       const before = (await commands(stack.red.url)).length;
       await page.locator("[data-testid=fr-retry]").click();
-      const received = await waitFor("the retry command", async () => (await commands(stack.red.url)).slice(before), 5_000);
+      const received = await waitForValue("the retry command", async () => (await commands(stack.red.url)).slice(before), 5_000);
       assert.deepEqual(received.map((c) => [c.command, c.date, c.requestedBy]), [["generate", date, ADMIN.username]]);
       await page.locator("[data-testid=fr-retry-notice]").waitFor({ timeout: 5_000 });
       assert.deepEqual(admin.errors, [], `console errors: ${admin.errors.join("\n")}`);
@@ -372,11 +359,11 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
       const forged = { payload: { action: "retry", date }, _client: { user: { username: ADMIN.username, role: "admin" } } };
       const answer = await sendAsClient(stack.red.url, basic(OPERATOR), "fr-d2-report", forged);
       assert.ok(answer.startsWith("40"), `socket refused: ${answer}`);
-      await waitFor("the refusal in the log", async () => stack.red.logs().slice(logOffset).includes(`retry of ${date} refused: user ${OPERATOR.username} is not an administrator`), 5_000);
+      await waitForValue("the refusal in the log", async () => stack.red.logs().slice(logOffset).includes(`retry of ${date} refused: user ${OPERATOR.username} is not an administrator`), 5_000);
       assert.equal((await commands(stack.red.url)).length, before, "a command went out");
       // the same hand-made client with the admin's credentials does get through: the refusal above is the role check
       await sendAsClient(stack.red.url, basic(ADMIN), "fr-d2-report", { payload: { action: "retry", date } });
-      const received = await waitFor("the admin's retry", async () => (await commands(stack.red.url)).slice(before), 5_000);
+      const received = await waitForValue("the admin's retry", async () => (await commands(stack.red.url)).slice(before), 5_000);
       assert.deepEqual(received.map((c) => [c.date, c.requestedBy]), [[date, ADMIN.username]]);
       // and without credentials the socket does not even connect
       const anonymous = await sendAsClient(stack.red.url, "", "fr-d2-report", { payload: { action: "retry", date } });
@@ -392,7 +379,7 @@ describe("Dashboard 2 operator dashboard in chromium (e2e)", function () {
 
     before(async function () {
       ({ red, userDir } = await startRed("en"));
-      await deploy(red.url, [...readFlow("dashboards/dashboard2/operator-dashboard.json"), ...readFlow("flows/anomaly-service.json")]);
+      await deploy(red.url, [...readFlowFile("dashboards/dashboard2/operator-dashboard.json"), ...readFlowFile("flows/anomaly-service.json")]);
       browser = await openDashboardBrowser(ADMIN);
     });
 

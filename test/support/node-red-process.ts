@@ -144,6 +144,11 @@ export interface FlowNode {
   [key: string]: unknown;
 }
 
+/** A flow file of this repository (flows/…, dashboards/…) as the admin API takes it. */
+export function readFlowFile(relative: string): FlowNode[] {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot(), relative), "utf8")) as FlowNode[];
+}
+
 /**
  * Deploys `flows` through the admin API (POST /flows, deployment type "full" by default: every node is
  * stopped and started again, as after an import and a full deploy). Credentials travel in each node's
