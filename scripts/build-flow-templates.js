@@ -419,8 +419,8 @@ msg.query = env.get("INFLUX_API") === "v2"
 return msg;`;
 
 const ROWS_TO_DAY = `// Historian rows → anh-json's batch [{topic, value, timestamp, quality}], topics without the well prefix
-// (the variable map names OilRate, not W01.OilRate). The well pad is OPC UA: its quality field holds the
-// StatusCode (0 = Good), so it goes back as {value} to be read as a StatusCode, not as a quality byte.
+// (the variable map names OilRate, not W01.OilRate). influx-write stores every quality as the classic
+// byte (192 = good, 64 uncertain, 0 bad), whatever protocol the reading came from.
 const prefix = env.get("WELL") + ".";
 const readings = [];
 for (const row of msg.payload || []) {
@@ -428,7 +428,7 @@ for (const row of msg.payload || []) {
     if (!tag.startsWith(prefix)) continue;
     const time = typeof row.time === "number" ? row.time : Date.parse(row._time || row.time);
     if (typeof row.value !== "number" || !isFinite(time)) continue;
-    const quality = typeof row.quality === "number" ? { value: row.quality } : undefined;
+    const quality = typeof row.quality === "number" ? row.quality : undefined;
     readings.push({ topic: tag.slice(prefix.length), value: row.value, timestamp: time, quality });
 }
 readings.sort((a, b) => a.timestamp - b.timestamp);
@@ -576,7 +576,7 @@ function anhDailyReport() {
     t,
     "chain/comment",
     "Analytics: one chain for every well",
-    "gap-detector (gaps, stale after 60 s) → spc-rules (baseline of 25 points, Nelson rules 1, 2, 3, 5, 6) → anomaly-detect (streaming; learns 300 points) → historian (`telemetry`, with spc_violations and anomaly_score). Every node keeps its state per series key (`W01.OilRate`), so one chain serves any number of wells. Tags asset = the well (the series key's prefix) and site = SITE.\n\nOutputs: analysed readings → dashboard (`fr-ui-measurement`); completeness and backfill requests → dashboard (`fr-ui-quality`); events → event block.",
+    "gap-detector (gaps, stale after 60 s) → spc-rules (limits over the last 600 points, Nelson rule 1 at 4σ) → anomaly-detect (streaming; learns 3 600 points, new extremes 10 % beyond the seen range) → historian (`telemetry`, with spc_violations and anomaly_score). Every node keeps its state per series key (`W01.OilRate`), so one chain serves any number of wells. Tags asset = the well (the series key's prefix) and site = SITE.\n\nOutputs: analysed readings → dashboard (`fr-ui-measurement`); completeness and backfill requests → dashboard (`fr-ui-quality`); events → event block.",
     820,
     300,
   );
@@ -591,14 +591,23 @@ function anhDailyReport() {
   const spc = t.add(
     "chain/spc",
     "spc-rules",
-    { name: "SPC run rules", limits: "baseline", center: "", sigma: "", baselineSize: 25, window: 20, sigmaMethod: "moving-range", sigmaMultiplier: 3, rules: ["nelson-1", "nelson-2", "nelson-3", "nelson-5", "nelson-6"], severities: {}, store: "" },
+    // Rolling limits over the last 10 minutes, σ from their standard deviation, rule 1 at 4σ: a well's rates
+    // wander for hours and step when the operator moves the choke, so frozen limits (or σ from moving
+    // ranges, which sees only the 1 s noise) flag most readings; and at 1 Hz even perfectly random data
+    // crosses 3σ ten times per tag-hour (ARL 370 points), 4σ once in ~4 h. Measured on the simulator (3
+    // seeds, 27 tags, 3 h): 50 raises per tag-hour before, 0.7–1.3 now; a 10 % drift over 30 min is flagged
+    // on the set-point-like tags, a step or spike on every tag. See flows/README.md.
+    { name: "SPC run rules", limits: "rolling", center: "", sigma: "", baselineSize: 25, window: 600, sigmaMethod: "std", sigmaMultiplier: 4, rules: ["nelson-1"], severities: {}, store: "" },
     1020,
     360,
   );
   const anomaly = t.add(
     "chain/anomaly",
     "anomaly-detect",
-    { name: "anomalies", method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 30, learningPoints: 300, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" },
+    // An hour of learning and new extremes scored 1 only 10 % of the range beyond everything seen: a
+    // wandering well keeps making small new extremes (NAB's 1 % margin: 4–6 alarms per tag-hour on the
+    // simulator, 0.4–0.6 with these).
+    { name: "anomalies", method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 30, learningPoints: 3600, newExtremeMargin: 0.1, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" },
     1220,
     360,
   );
@@ -747,12 +756,12 @@ return null;`,
     t,
     "scan/stamps",
     "rows → timestamps",
-    `// gap-detector's batch input: [{timestamp, quality}]. The well pad's quality field holds OPC UA
-// StatusCodes (0 = Good), so it goes in as {value}; a row without quality counts as good.
+    `// gap-detector's batch input: [{timestamp, quality}]. influx-write stores every quality as the classic
+// byte (192 = good); a row without quality counts as good.
 msg.payload = (msg.payload || []).map((row) => {
     const timestamp = typeof row.time === "number" ? row.time : Date.parse(row._time || row.time);
     const q = typeof row.quality === "number" ? row.quality : row._value;
-    return typeof q === "number" ? { timestamp, quality: { value: q } } : { timestamp };
+    return typeof q === "number" ? { timestamp, quality: q } : { timestamp };
 });
 if (msg.payload.length < 3) return null; // too few to learn an interval: nothing to say
 return msg;`,
@@ -839,7 +848,7 @@ return msg.payload && msg.payload.missing >= 5 ? msg : null;`,
 // =============================================================================================
 // 4. anomaly-service
 // The anomaly service's detector settings, the same for live readings and for detection over the history.
-const SERVICE_DETECTOR = { method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 10, learningPoints: 30, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" };
+const SERVICE_DETECTOR = { method: "streaming", threshold: 0.99, criticalThreshold: 1, window: 10, learningPoints: 30, newExtremeMargin: 0.01, features: "", trainSize: 1000, retrainEvery: 0, trees: 100, sampleSize: 256, seed: "", contamination: 0.01, impute: "error", store: "" };
 
 function anomalyService() {
   const t = new Template(

@@ -19,6 +19,48 @@ export function parseTimestamp(value: unknown, field: string): number {
   throw new InputError(field, `expected epoch milliseconds or an ISO 8601 date, got ${describeValue(value)}`);
 }
 
+/** The classic quality byte's three states, in the order of its two top bits. */
+export const QUALITY_GOOD = 192;
+export const QUALITY_UNCERTAIN = 64;
+export const QUALITY_BAD = 0;
+
+/**
+ * A quality indication in any form isGoodQuality accepts, as the classic quality byte: 0..255 as it is,
+ * an OPC UA StatusCode (number above 255, {value} or name) by its severity (Good 192, Uncertain 64,
+ * Bad 0), a boolean as 192 or 0. One encoding for everything a historian stores, so a query for
+ * `quality >= 192` means "good" whichever protocol the reading came from.
+ */
+export function qualityByte(quality: unknown, field = "quality"): number {
+  if (typeof quality === "number" && Number.isInteger(quality) && quality >= 0 && quality <= 255) return quality;
+  const code = opcuaStatusCode(quality);
+  if (code !== null) return severityByte(code >>> 30);
+  if (typeof quality === "string") {
+    const name = quality.trim().toLowerCase();
+    if (name.startsWith("uncertain")) return QUALITY_UNCERTAIN;
+    if (/^\d+$/.test(name)) return qualityByte(Number(name), field);
+  } else if (quality !== null && typeof quality === "object" && typeof (quality as { name?: unknown }).name === "string") {
+    return qualityByte((quality as { name: string }).name, field);
+  }
+  return isGoodQuality(quality, field) ? QUALITY_GOOD : QUALITY_BAD;
+}
+
+/**
+ * The OPC UA StatusCode a quality carries, or null when it is not one (a byte, a name, a boolean): a
+ * number above 255 or an object with a numeric `value` (node-opcua's StatusCode).
+ */
+export function opcuaStatusCode(quality: unknown): number | null {
+  if (typeof quality === "number") return Number.isInteger(quality) && quality > 255 && quality <= 0xffffffff ? quality : null;
+  if (quality !== null && typeof quality === "object") {
+    const code = (quality as { value?: unknown }).value;
+    if (typeof code === "number" && Number.isInteger(code) && code >= 0 && code <= 0xffffffff) return code;
+  }
+  return null;
+}
+
+function severityByte(severity: number): number {
+  return severity === 0 ? QUALITY_GOOD : severity === 1 ? QUALITY_UNCERTAIN : QUALITY_BAD;
+}
+
 /**
  * Whether a quality indication means "good". Accepted forms:
  * - the classic OPC DA / Modbus-gateway quality byte 0..255: good when the two top bits are set (192..255);

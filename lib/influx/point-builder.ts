@@ -1,5 +1,6 @@
 import { InputError, describeValue } from "../common/errors";
 import { IntegerValue, encodePoint, escapeKey, escapeMeasurement, formatTime, parsePointTime, quoteString, timeFromMs, type FieldValue, type Point, type PointTime, type Precision } from "./line-protocol";
+import { QUALITY_GOOD, opcuaStatusCode, qualityByte } from "../common/sample";
 
 /**
  * Points from messages of the shared contract: `{topic, payload: number | {value, timestamp, quality}}`,
@@ -315,11 +316,14 @@ export class PointBuilder {
     return separator === " " ? `${line} ${quality.slice(1)} ${time}` : `${line}${quality} ${time}`;
   }
 
-  /** ",quality=192i" for a whole-number quality, "" when there is none, null for anything else. */
+  /** ",quality=192i" for a quality byte or a Good StatusCode, "" when there is none, null for anything else. */
   private fastQuality(quality: unknown): string | null {
     if (quality === undefined || quality === null || this.options.qualityField === "") return "";
-    if (typeof quality !== "number" || !Number.isSafeInteger(quality)) return null;
-    return `,${this.fieldKey(this.options.qualityField)}=${quality}i`;
+    let byte: number;
+    if (typeof quality === "number" && Number.isInteger(quality) && quality >= 0 && quality <= 255) byte = quality;
+    else if (opcuaStatusCode(quality) === 0) byte = QUALITY_GOOD;
+    else return null;
+    return `,${this.fieldKey(this.options.qualityField)}=${byte}i`;
   }
 
   /**
@@ -416,8 +420,7 @@ export class PointBuilder {
       throw new InputError(field, `expected a number, boolean, string, an object {value, timestamp?, quality?} or a point {measurement?, tags?, fields, timestamp?}, got ${describeValue(item)}`);
     }
     if (quality !== undefined && quality !== null && this.options.qualityField !== "") {
-      fields[this.options.qualityField] = qualityValue(quality, field === "msg.payload" ? "msg.quality" : `${field}.quality`);
-      fieldCount++;
+      fieldCount += addQualityFields(fields, this.options.qualityField, quality, field === "msg.payload" ? "msg.quality" : `${field}.quality`);
     }
     if (msg !== null && this.analytics.length > 0) {
       this.addAnalytics(msg, fields);
@@ -471,10 +474,22 @@ export class PointBuilder {
   }
 }
 
-/** A quality code as an integer field (byte 0-255 or OPC UA StatusCode), a name as a string, a boolean as it is. */
-function qualityValue(quality: unknown, field: string): FieldValue {
-  if (typeof quality === "number" && Number.isSafeInteger(quality)) return new IntegerValue(quality);
-  if (typeof quality === "string" || typeof quality === "boolean") return quality;
-  if (isPlainObject(quality) && typeof quality.value === "number" && Number.isSafeInteger(quality.value)) return new IntegerValue(quality.value);
-  throw new InputError(field, `expected a quality code (0-255 or an OPC UA StatusCode), a StatusCode name or a boolean, got ${describeValue(quality)}`);
+/**
+ * The quality as the classic byte (192 good, 64 uncertain, 0 bad; 0..255 kept as given), so the
+ * historian holds one encoding whatever the source: an OPC UA StatusCode 0 is Good, a Modbus byte 0 is
+ * bad, and both would otherwise land in the same integer field. A StatusCode that is not Good also goes
+ * to `<quality field>_code` (the full code tells BadNoCommunication from BadSensorFailure).
+ */
+function addQualityFields(fields: Record<string, FieldValue>, qualityField: string, quality: unknown, field: string): number {
+  let byte: number;
+  try {
+    byte = qualityByte(quality, field);
+  } catch {
+    throw new InputError(field, `expected a quality byte 0-255 (192 = good), an OPC UA StatusCode (number, {value} or name like "Good") or a boolean, got ${describeValue(quality)}`);
+  }
+  fields[qualityField] = new IntegerValue(byte);
+  const code = opcuaStatusCode(quality);
+  if (code === null || code >>> 30 === 0) return 1;
+  fields[`${qualityField}_code`] = new IntegerValue(code);
+  return 2;
 }

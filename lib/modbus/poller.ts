@@ -2,10 +2,10 @@ import { decodeBit, decodeRegisters } from "./decode";
 import { planReads, splitAtGaps, type PlanOptions, type ReadRequest } from "./planner";
 import { ILLEGAL_DATA_ADDRESS, ModbusReadError, type ModbusReader } from "./read-error";
 import { isBitArea, type RegisterType, type TagDefinition } from "./register-map";
+import { QUALITY_BAD, QUALITY_GOOD } from "../common/sample";
 
 /** The classic quality byte of the shared message contract. */
-export const QUALITY_GOOD = 192;
-export const QUALITY_BAD = 0;
+export { QUALITY_BAD, QUALITY_GOOD };
 
 export interface TagReading {
   tag: string;

@@ -13,6 +13,8 @@ export interface AnomalyDetectDef extends NodeDef {
   criticalThreshold: number | string;
   window: number | string;
   learningPoints: number | string;
+  /** fraction of the seen range beyond the seen extremes that scores 1 (the core's spatialTolerance); 0 = off */
+  newExtremeMargin: number | string;
   // isolation forest
   features: string | string[];
   trainSize: number | string;
@@ -63,10 +65,15 @@ export function parseAnomalyConfig(def: Partial<AnomalyDetectDef>): AnomalyConfi
   const method = def.method ?? "streaming";
   if (method === "streaming") {
     // The detector's own defaults are the ones measured on NAB (see BENCHMARKS.md).
+    const newExtremeMargin = numberSetting(def.newExtremeMargin, DEFAULT_STREAMING_OPTIONS.spatialTolerance);
+    if (!(Number.isFinite(newExtremeMargin) && newExtremeMargin >= 0)) {
+      throw new InputError("newExtremeMargin", `expected a fraction of the seen range >= 0 (0 = off), got ${describeValue(def.newExtremeMargin)}`);
+    }
     const detector = resolveStreamingOptions({
       threshold: numberSetting(def.threshold, DEFAULT_STREAMING_OPTIONS.threshold),
       window: numberSetting(def.window, DEFAULT_STREAMING_OPTIONS.window),
       learningPoints: numberSetting(def.learningPoints, DEFAULT_STREAMING_OPTIONS.learningPoints),
+      spatialTolerance: newExtremeMargin,
     });
     // 1 is a tail probability of 1e-10 or less, or a value beyond everything seen so far.
     const criticalThreshold = numberSetting(def.criticalThreshold, 1);

@@ -9,8 +9,8 @@
  * GET /history). A spike injected with POST /faults must raise an alarm on both overviews within 5 s.
  *
  * Template settings changed for the test (only these; everything else as shipped):
- * - anh-daily-report "anomalies" (anomaly-detect): learningPoints 300 → 30, so the detector has learned
- *   within the file's time budget (the SPC baseline is 25 samples as shipped);
+ * - anh-daily-report "anomalies" (anomaly-detect): learningPoints 3 600 → 30, and "SPC run rules"
+ *   (spc-rules): rolling window 600 → 30 samples, so both have learned within the file's time budget;
  * - the OPC UA sources of anh-daily-report: samplingInterval/publishingInterval 100 ms, so a one-sample
  *   spike is never lost between two samplings;
  * - tank-thermal-reliability: camera poll every 5 s instead of 30 s (first one after 1 s).
@@ -68,6 +68,7 @@ function templates(): Array<{ name: string; nodes: FlowNode[] }> {
     const nodes = readFlowFile(`flows/${name}.json`);
     if (name === "anh-daily-report") {
       patch(nodes, (n) => n.type === "anomaly-detect" && n.name === "anomalies", { learningPoints: 30 });
+      patch(nodes, (n) => n.type === "spc-rules" && n.name === "SPC run rules", { window: 30 });
       patch(nodes, (n) => n.type === "opcua-in", { samplingInterval: 100, publishingInterval: 100 });
     }
     if (name === "tank-thermal-reliability") patch(nodes, (n) => n.type === "inject" && n.name === "every 30 s", { repeat: "5", onceDelay: "1" });
@@ -272,7 +273,7 @@ describe("the real stack: simulator → templates → both dashboards, in chromi
       await page.locator("[data-testid=fr-trend]").waitFor({ timeout: 15_000 });
       await page.waitForFunction(() => /\d/.test(document.querySelector("[data-testid=fr-detail-value]")?.textContent ?? ""), undefined, { timeout: 10_000 });
       await assertFromSimulator("W01.OilRate", firstNumber((await page.locator("[data-testid=fr-detail-value]").textContent()) ?? ""), "D2 tag detail");
-      // the SPC baseline is 25 samples: the limits are drawn once the live series has them
+      // the SPC window is 30 samples here: the limits are drawn once the live series has them
       await page.waitForFunction(() => ["fr-center", "fr-ucl", "fr-lcl"].every((id) => (document.querySelector(`[data-testid=${id}]`)?.getAttribute("points") ?? "").trim().split(" ").length >= 2), undefined, {
         timeout: 30_000,
       });

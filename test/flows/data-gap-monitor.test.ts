@@ -46,7 +46,7 @@ describe("flows/data-gap-monitor.json", function () {
       const request = { tag: String(query.get("tag")), start: Number(query.get("start")), end: Number(query.get("end")) };
       historyRequests.push(request);
       const rows = [];
-      for (let t = Math.ceil(request.start / HISTORY_STEP_MS) * HISTORY_STEP_MS; t <= request.end; t += HISTORY_STEP_MS) rows.push({ timestamp: t, value: sourceValue(t), quality: 0 });
+      for (let t = Math.ceil(request.start / HISTORY_STEP_MS) * HISTORY_STEP_MS; t <= request.end; t += HISTORY_STEP_MS) rows.push({ timestamp: t, value: sourceValue(t), quality: 192 });
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(rows));
     });
@@ -57,7 +57,7 @@ describe("flows/data-gap-monitor.json", function () {
     const lines: string[] = [];
     for (let t = now - 7_200_000; t < now; t += HISTORY_STEP_MS) {
       if (t > holeStart && t < holeEnd) continue;
-      lines.push(`telemetry,asset=W01,site=test-site,tag=W01.GasRate value=${sourceValue(t)},quality=0i ${t}`);
+      lines.push(`telemetry,asset=W01,site=test-site,tag=W01.GasRate value=${sourceValue(t)},quality=192i ${t}`);
     }
     const write = await fetch(`${influx.url}/write?db=plant&precision=ms`, { method: "POST", body: lines.join("\n") });
     assert.equal(write.status, 204);

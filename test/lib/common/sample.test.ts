@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isGoodQuality, parseTimestamp } from "../../../lib/common/sample";
+import { isGoodQuality, opcuaStatusCode, parseTimestamp, qualityByte } from "../../../lib/common/sample";
 
 describe("lib/common sample contract", () => {
   it("reads epoch ms, ISO 8601 strings and Dates", () => {
@@ -29,6 +29,27 @@ describe("lib/common sample contract", () => {
     assert.equal(isGoodQuality("Bad_NoCommunication"), false);
     assert.equal(isGoodQuality("UncertainLastUsableValue"), false);
     assert.equal(isGoodQuality(true), true);
+  });
+
+  it("turns every quality form into the classic byte: OPC UA Good 192, Uncertain 64, Bad 0", () => {
+    assert.equal(qualityByte(216), 216);
+    assert.equal(qualityByte(0), 0);
+    assert.equal(qualityByte({ value: 0, name: "Good" }), 192);
+    assert.equal(qualityByte(0x00a00000), 192); // GoodClamped
+    assert.equal(qualityByte(0x40920000), 64); // UncertainSensorNotAccurate
+    assert.equal(qualityByte({ value: 0x80310000 }), 0); // BadNoCommunication
+    assert.equal(qualityByte("Uncertain_LastUsableValue"), 64);
+    assert.equal(qualityByte("Bad_SensorFailure"), 0);
+    assert.equal(qualityByte("Good"), 192);
+    assert.equal(qualityByte("192"), 192);
+    assert.equal(qualityByte(false), 0);
+    assert.equal(qualityByte({ name: "UncertainInitialValue" }), 64);
+    // Whatever qualityByte says, isGoodQuality agrees.
+    for (const q of [192, 63, 0x00a00000, 0x40000000, { value: 0 }, "Good", "Bad", true, false]) assert.equal(qualityByte(q) >= 192, isGoodQuality(q));
+    assert.throws(() => qualityByte("so-so", "msg.quality"), /msg\.quality: expected a quality byte/);
+    assert.equal(opcuaStatusCode(192), null);
+    assert.equal(opcuaStatusCode({ value: 0 }), 0);
+    assert.equal(opcuaStatusCode(0x80310000), 0x80310000);
   });
 
   it("rejects what it cannot read, naming the field", () => {

@@ -23,7 +23,21 @@ describe("lib/influx PointBuilder", () => {
   it("the shared contract {value, timestamp, quality}: payload time and quality win over the message's", () => {
     const lines = builder().lines({ topic: "a", payload: { value: 3, timestamp: new Date(T).toISOString(), quality: 192 }, timestamp: T - 5000, quality: 0 }, ARRIVAL, "ms");
     assert.deepEqual(lines, [`well,site=north,tag=a value=3,quality=192i ${T}`]);
-    assert.deepEqual(builder().lines({ topic: "a", payload: 3, quality: { value: 0x80000000, name: "Bad" } }, T, "ms"), [`well,site=north,tag=a value=3,quality=2147483648i ${T}`]);
+  });
+
+  it("stores every quality as the classic byte, so OPC UA Good (0) and a Modbus bad byte (0) never meet in one field", () => {
+    const line = (quality: unknown): string => builder().lines({ topic: "a", payload: 3, quality }, T, "ms")[0];
+    assert.equal(line({ value: 0, name: "Good" }), `well,site=north,tag=a value=3,quality=192i ${T}`);
+    assert.equal(line(0), `well,site=north,tag=a value=3,quality=0i ${T}`);
+    assert.equal(line(216), `well,site=north,tag=a value=3,quality=216i ${T}`);
+    assert.equal(line("GoodLocalOverride"), `well,site=north,tag=a value=3,quality=192i ${T}`);
+    assert.equal(line(true), `well,site=north,tag=a value=3,quality=192i ${T}`);
+    // A StatusCode that is not Good keeps its full code beside the byte.
+    assert.equal(line({ value: 0x80310000, name: "BadNoCommunication" }), `well,site=north,tag=a value=3,quality=0i,quality_code=2150694912i ${T}`);
+    assert.equal(line(0x40920000), `well,site=north,tag=a value=3,quality=64i,quality_code=1083310080i ${T}`);
+    assert.equal(line("Uncertain_LastUsableValue"), `well,site=north,tag=a value=3,quality=64i ${T}`);
+    assert.throws(() => line("so-so"), (err: Error) => err instanceof InputError && err.field === "msg.quality" && /quality byte 0-255/.test(err.message));
+    assert.throws(() => line(1.5), (err: Error) => err instanceof InputError && err.field === "msg.quality");
   });
 
   it("an object of several fields, and explicit points {measurement, tags, fields, timestamp} in an array", () => {

@@ -169,6 +169,26 @@ describe("nodes/anomaly-detect in a Node-RED runtime", () => {
     });
   });
 
+  it("scores a slow climb to new extremes as routine when new extremes are turned off, and names a bad margin", async () => {
+    // A level that keeps climbing slowly: every value is a new extreme, none is a surprise to the forecast.
+    const climb = Array.from({ length: 600 }, (_, i) => 100 + i * 0.05 + Math.sin(i / 3) * 0.2);
+    const alarmsWith = async (newExtremeMargin: number | string): Promise<number> => {
+      await helper.load(anomalyDetectNode, flow({ ...STREAMING, learningPoints: 100, newExtremeMargin }));
+      const h = harness();
+      await feed(h, "FT-1", climb);
+      const alarms = h.out.map(anomalyOf).filter((r) => r.isAnomaly).length;
+      await unloadAll();
+      return alarms;
+    };
+    assert.ok((await alarmsWith("")) > 0, "the default margin (NAB's) scores a new extreme 1");
+    assert.equal(await alarmsWith(0), 0, "margin 0: only forecast residuals score");
+    await helper.load(anomalyDetectNode, flow({ ...STREAMING, newExtremeMargin: -1 }));
+    const h = harness();
+    h.input.receive({ topic: "Z", payload: 1 });
+    await waitFor(() => h.caught.length === 1);
+    assert.match(errorMessages(h)[0], /newExtremeMargin: expected a fraction of the seen range >= 0/);
+  });
+
   it("rejects an invalid configuration on every message", async () => {
     await helper.load(anomalyDetectNode, flow({ ...FOREST, features: "" }));
     const h = harness();
