@@ -292,6 +292,17 @@ setInterval(() => {
   windowReadings = histogram();
   process.stdout.write(${JSON.stringify(REPORT_MARK)} + JSON.stringify(line) + "\\n");
 }, ${REPORT_EVERY_S * 1000}).unref();
+// BENCH_HEAP_SNAPSHOTS=<dir>:<report>,<report>: heap snapshots of the Node-RED process after those reports
+// (compare them in Chrome DevTools' Memory tab, "Comparison" view, to see what a growing heap holds).
+if (process.env.BENCH_HEAP_SNAPSHOTS) {
+  const [dir, at] = process.env.BENCH_HEAP_SNAPSHOTS.split(":");
+  const wanted = new Set(at.split(",").map(Number));
+  let reports = 0;
+  setInterval(() => {
+    reports++;
+    if (wanted.has(reports)) require("v8").writeHeapSnapshot(require("path").join(dir, "report-" + reports + ".heapsnapshot"));
+  }, ${REPORT_EVERY_S * 1000}).unref();
+}
 if (process.env.BENCH_PROFILE) {
   const session = new (require("inspector").Session)();
   session.connect();
@@ -368,6 +379,7 @@ export async function run(): Promise<BenchRow[]> {
         NODE_RED_LOG_LEVEL: "warn",
         // BENCH_PROFILE=<file>.cpuprofile: a CPU profile of the Node-RED process (the second to third report).
         BENCH_PROFILE: process.env.BENCH_PROFILE,
+        BENCH_HEAP_SNAPSHOTS: process.env.BENCH_HEAP_SNAPSHOTS,
         OPCUA_ENDPOINT: source.endpointUrl,
         INFLUX_URL: historian.url,
         INFLUX_API: "v2",

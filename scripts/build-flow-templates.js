@@ -576,7 +576,7 @@ function anhDailyReport() {
     t,
     "chain/comment",
     "Analytics: one chain for every well",
-    "gap-detector (gaps, stale after 60 s) → spc-rules (limits over the last 600 points, Nelson rule 1 at 4σ) → anomaly-detect (streaming; learns 3 600 points, new extremes 10 % beyond the seen range) → historian (`telemetry`, with spc_violations and anomaly_score). Every node keeps its state per series key (`W01.OilRate`), so one chain serves any number of wells. Tags asset = the well (the series key's prefix) and site = SITE.\n\nOutputs: analysed readings → dashboard (`fr-ui-measurement`); completeness and backfill requests → dashboard (`fr-ui-quality`); events → event block.",
+    "gap-detector (gaps, stale after 60 s) → spc-rules (limits over the last 600 points, Nelson rule 1 at 4σ) → anomaly-detect (streaming; learns 3 600 points, new extremes 10 % beyond the seen range) → historian (`telemetry`, with spc_violations and anomaly_score). Every node keeps its state per series key (`W01.OilRate`), so one chain serves any number of wells. Tags asset = the well (the series key's prefix) and site = SITE.\n\nOutputs: analysed readings, with their completeness and gap state in msg.gap → dashboard (`fr-ui-measurement`); backfill requests → dashboard (`fr-ui-quality`); events (gap ended, stale, SPC, anomaly) → event block.",
     820,
     300,
   );
@@ -616,7 +616,10 @@ function anhDailyReport() {
   const qualityUi = linkOut(t, "chain/ui-quality", "to dashboard: fr-ui-quality", "fr-ui-quality", 1040, 440);
   t.wire(readings, 0, assetTags);
   t.wire(assetTags, 0, gaps);
-  t.wire(gaps, 0, spc, qualityUi);
+  // Completeness and gap state travel with every analysed reading (msg.gap on fr-ui-measurement) and the
+  // gaps ended as events: only the backfill requests go to fr-ui-quality. A second wire on output 1 would
+  // clone all 2 000 readings a second of a large pad for a copy the dashboards already get.
+  t.wire(gaps, 0, spc);
   t.wire(gaps, 2, qualityUi);
   t.wire(spc, 0, anomaly);
   t.wire(anomaly, 0, telemetry, measurementUi);

@@ -270,7 +270,14 @@ entry.good = isGood(quality);
 if (msg.gap) {
     entry.inGap = msg.gap.inGap === true;
     entry.stale = msg.gap.stale === true;
-    if (typeof msg.gap.completenessToday === 'number') entry.completeness = msg.gap.completenessToday;
+    if (typeof msg.gap.completenessToday === 'number') {
+        entry.completeness = msg.gap.completenessToday;
+        // The quality page's table too: template 2 sends completeness only with the analysed readings.
+        const completeness = flow.get('completeness') || {};
+        const local = new Date(time - new Date(time).getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+        (completeness[tag] || (completeness[tag] = {}))[local] = msg.gap.completenessToday;
+        flow.set('completeness', completeness);
+    }
 } else {
     entry.stale = false;
 }

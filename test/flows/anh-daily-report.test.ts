@@ -180,7 +180,7 @@ describe("flows/anh-daily-report.json", function () {
   });
 
   it("builds the report of a simulated day from InfluxDB on command and uploads it exactly once", async () => {
-    // One day of the well at one reading a minute, as the historian holds it (quality 0 = OPC UA Good).
+    // One day of the well at one reading a minute, as the historian holds it (quality 192: good, the classic byte influx-write stores).
     const lines: string[] = [];
     const variables = ["OilRate", "WaterRate", "GasRate", "TubingPressure", "CasingPressure", "Temperature", "Choke"] as const;
     for (let minute = 0; minute < 1440; minute++) {
