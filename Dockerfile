@@ -3,10 +3,12 @@
 #
 #   docker build -t field-reliability .
 #   docker run -p 127.0.0.1:1880:1880 -v fr-data:/data --env-file .env field-reliability
+#     (.env must set FR_ADMIN_PASSWORD_HASH: see SECURITY.md; -e FR_ALLOW_UNAUTHENTICATED=1 starts a trial
+#     container without login, with a warning, and only makes sense with the loopback port mapping above)
 #   docker compose up -d                   (Node-RED + InfluxDB 2.7 + Mosquitto; see docker-compose.yml)
 #
 # No secret is baked in: every endpoint, identifier and password comes from the environment at run time
-# (see .env.example). The editor has no login until users are configured: publish the port on loopback.
+# (see .env.example). settings.js refuses to listen on 0.0.0.0 (as the container does) without users.
 # `node scripts/check-docker.js` checks this file and docker-compose.yml where no Docker engine runs.
 
 # Tags of the official image are <Node-RED version>-<Node major> (e.g. 4.1.15-20, see the node-red-docker
@@ -48,9 +50,11 @@ COPY --chown=node-red:node-red docker/entrypoint.sh docker/first-start.js docker
 
 # settings.js reads everything else from the environment (endpoints, SITE, log level, credential secret).
 # NODE_RED_HOST: inside the container Node-RED must listen on all interfaces for the published port to
-# reach it; docker-compose.yml publishes it on the host's loopback only.
+# reach it; docker-compose.yml publishes it on the host's loopback only. settings.js then requires users
+# (FR_ADMIN_PASSWORD_HASH, ...) unless FR_ALLOW_UNAUTHENTICATED=1 is given at run time (empty here: refused).
 ENV NODE_RED_USER_DIR=/data \
     NODE_RED_HOST=0.0.0.0 \
+    FR_ALLOW_UNAUTHENTICATED= \
     PORT=1880 \
     NODE_RED_FLOW_FILE=flows.json \
     FIELD_RELIABILITY_DIR=/usr/src/node-red/node_modules/node-red-contrib-field-reliability \

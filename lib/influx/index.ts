@@ -18,3 +18,4 @@ export {
   type WriteTransport,
 } from "./transport";
 export { fluxWithParams, rangeFromMessage, rowsFromInfluxQL, runQuery, validateLanguage, type QueryLanguage, type QueryParams, type QueryRange, type Row } from "./query";
+export { fetchFor, transportOptions, type FetchLike, type TlsSettings } from "./tls";

@@ -2,6 +2,7 @@ import { InfluxDB, fluxString } from "@influxdata/influxdb-client";
 import { InputError, describeValue } from "../common/errors";
 import { parseTimestamp } from "../common/sample";
 import { basicAuth, errorText, networkReason, type ServerConfig, type ServerCredentials } from "./transport";
+import { fetchFor, transportOptions } from "./tls";
 
 /**
  * Queries for backfill and reports: InfluxQL on /query (v1), Flux through @influxdata/influxdb-client's
@@ -105,7 +106,7 @@ async function queryV1(config: ServerConfig, credentials: ServerCredentials, que
   if (auth !== null) headers.authorization = auth;
   let response: Response;
   try {
-    response = await fetch(`${config.url}/query`, { method: "POST", body: form.toString(), headers, signal: AbortSignal.timeout(config.timeoutMs) });
+    response = await fetchFor(config.url, config.tls)(`${config.url}/query`, { method: "POST", body: form.toString(), headers, signal: AbortSignal.timeout(config.timeoutMs) });
   } catch (err) {
     throw new Error(`query failed: server unreachable (${networkReason(err)})`);
   }
@@ -122,7 +123,7 @@ export function fluxWithParams(query: string, params: QueryParams): string {
 }
 
 async function queryFlux(config: ServerConfig, credentials: ServerCredentials, text: string): Promise<Row[]> {
-  const client = new InfluxDB({ url: config.url, token: credentials.token || undefined, timeout: config.timeoutMs });
+  const client = new InfluxDB({ url: config.url, token: credentials.token || undefined, timeout: config.timeoutMs, transportOptions: transportOptions(config.tls) });
   try {
     return await client.getQueryApi(config.org).collectRows<Row>(text);
   } catch (err) {
@@ -136,7 +137,7 @@ async function querySql(config: ServerConfig, credentials: ServerCredentials, qu
   if (credentials.token) headers.authorization = `Bearer ${credentials.token}`;
   let response: Response;
   try {
-    response = await fetch(`${config.url}/api/v3/query_sql`, {
+    response = await fetchFor(config.url, config.tls)(`${config.url}/api/v3/query_sql`, {
       method: "POST",
       body: JSON.stringify({ db: config.bucket, q: query, params: bound, format: "json" }),
       headers,

@@ -1,6 +1,7 @@
 import { HttpError, InfluxDB } from "@influxdata/influxdb-client";
 import { InputError, describeValue } from "../common/errors";
 import type { Precision } from "./line-protocol";
+import { fetchFor, transportOptions, type FetchLike, type TlsSettings } from "./tls";
 
 /**
  * How a write came back. The store-and-forward queue only needs to know which of three things to do:
@@ -30,6 +31,8 @@ export interface ServerConfig {
   org: string;
   bucket: string;
   timeoutMs: number;
+  /** https only: verification (on unless turned off) and a private CA; absent = Node's defaults, verified */
+  tls?: TlsSettings;
 }
 
 /** Secrets, kept apart so nothing that logs or shows a config can show them. */
@@ -112,6 +115,7 @@ export function basicAuth(credentials: ServerCredentials): string | null {
 export class V1WriteTransport implements WriteTransport {
   private readonly endpoint: string;
   private readonly headers: Record<string, string>;
+  private readonly fetch: FetchLike;
 
   constructor(
     private readonly config: ServerConfig,
@@ -124,12 +128,13 @@ export class V1WriteTransport implements WriteTransport {
     this.headers = { "content-type": "text/plain; charset=utf-8" };
     const auth = basicAuth(credentials);
     if (auth !== null) this.headers.authorization = auth;
+    this.fetch = fetchFor(config.url, config.tls);
   }
 
   async write(body: string): Promise<WriteOutcome> {
     let response: Response;
     try {
-      response = await fetch(this.endpoint, { method: "POST", body, headers: this.headers, signal: AbortSignal.timeout(this.config.timeoutMs) });
+      response = await this.fetch(this.endpoint, { method: "POST", body, headers: this.headers, signal: AbortSignal.timeout(this.config.timeoutMs) });
     } catch (err) {
       return { kind: "retry", status: null, message: networkReason(err), retryAfterMs: null };
     }
@@ -152,7 +157,7 @@ export class V2WriteTransport implements WriteTransport {
   private readonly path: string;
 
   constructor(config: ServerConfig, credentials: ServerCredentials, precision: Precision) {
-    this.client = new InfluxDB({ url: config.url, token: credentials.token || undefined, timeout: config.timeoutMs });
+    this.client = new InfluxDB({ url: config.url, token: credentials.token || undefined, timeout: config.timeoutMs, transportOptions: transportOptions(config.tls) });
     const params = new URLSearchParams({ org: config.org, bucket: config.bucket, precision });
     this.path = `/api/v2/write?${params.toString()}`;
   }

@@ -2,7 +2,7 @@ import type { Node, NodeAPI } from "node-red";
 import { InputError } from "../../lib/common/errors";
 import { runQuery } from "../../lib/influx/query";
 import { createWriteTransport, type ServerConfig } from "../../lib/influx/transport";
-import { parseCredentials, parseServerConfig, type InfluxServerCredentials, type InfluxServerDef, type InfluxServerNode } from "./influx-server-config";
+import { parseCredentials, parseServerConfig, tlsWarning, type InfluxServerCredentials, type InfluxServerDef, type InfluxServerNode } from "./influx-server-config";
 
 export = function register(RED: NodeAPI): void {
   function InfluxServerNodeImpl(this: Node, def: InfluxServerDef): void {
@@ -16,6 +16,8 @@ export = function register(RED: NodeAPI): void {
       configError = err instanceof InputError ? err : new InputError("config", (err as Error).message);
       node.error(`invalid InfluxDB server configuration: ${configError.message}`);
     }
+    const warning = config === null ? null : tlsWarning(config);
+    if (warning !== null) node.warn(warning);
     const usable = (): ServerConfig => {
       if (config === null) throw configError as InputError;
       return config;

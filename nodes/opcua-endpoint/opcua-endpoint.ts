@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from "node-red";
 import { InputError } from "../../lib/common/errors";
 import { parseEndpointConfig, type EndpointConfig, type EndpointDef } from "../../lib/opcua/endpoint-config";
 import { EndpointConnection, pkiFolder, type EndpointCredentials, type OpcuaEndpointNode } from "./connection";
+import { securityWarnings } from "./security";
 
 export = function register(RED: NodeAPI): void {
   function OpcuaEndpointNode(this: OpcuaEndpointNode, def: NodeDef & EndpointDef): void {
@@ -19,6 +20,7 @@ export = function register(RED: NodeAPI): void {
       node.error(`invalid configuration: ${node.configError.message}`);
     }
     if (config !== null) {
+      for (const warning of securityWarnings(config)) node.warn(warning);
       const userDir = (RED.settings as { userDir?: string }).userDir;
       node.connection = new EndpointConnection(config, credentials, pkiFolder(userDir));
     }

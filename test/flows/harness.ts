@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import fs from "fs";
 import path from "path";
+import WebSocket from "ws";
 import { repoRoot } from "../support/repo";
 import type { FlowNode, NodeRedProcess } from "../support/node-red-process";
 
@@ -103,9 +104,27 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   }
 }
 
-/** Every contract variable a template reads, set (empty where a plant would leave it empty). */
+/**
+ * Canary secrets: what a plant would put in its secret variables, distinctive enough that finding one in
+ * an output can only be a leak. plantEnvironment sets them (a test's own values win) and the leak check
+ * below looks for every secret a template run was given.
+ */
+export const CANARY_SECRETS = {
+  INFLUX_TOKEN: "fr-canary-influx-token-Q8v2Lm7",
+  INFLUX_PASSWORD: "fr-canary-influx-pass-W3k9Zt4",
+  FTP_PASSWORD: "fr-canary-ftp-pass-N5r7Yd2",
+  SMTP_PASSWORD: "fr-canary-smtp-pass-J2x6Hc8",
+  NODE_RED_CREDENTIAL_SECRET: "fr-canary-credential-secret-P4g8Bs1",
+  DASHBOARD_ADMIN_PIN: "fr-canary-pin-73915",
+} as const;
+/** Variable names that hold secrets (as scripts/check-docker.js names them). */
+const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|API_KEY|PRIVATE_KEY|_PIN$)/i;
+/** Every secret value handed to a template run so far, by variable name (short values would match by chance). */
+const secretsGiven = new Map<string, string>();
+
+/** Every contract variable a template reads, set (empty where a plant would leave it empty; secrets are canaries). */
 export function plantEnvironment(overrides: Record<string, string>): Record<string, string> {
-  return {
+  const env = {
     OPCUA_ENDPOINT: "opc.tcp://127.0.0.1:1/none",
     MODBUS_HOST: "127.0.0.1",
     MODBUS_PORT: "1",
@@ -117,18 +136,14 @@ export function plantEnvironment(overrides: Record<string, string>): Record<stri
     INFLUX_DB: "plant",
     INFLUX_ORG: "",
     INFLUX_BUCKET: "",
-    INFLUX_TOKEN: "",
     INFLUX_USER: "",
-    INFLUX_PASSWORD: "",
     FTP_HOST: "127.0.0.1",
     FTP_PORT: "21",
     FTP_USER: "",
-    FTP_PASSWORD: "",
     FTP_SECURE: "none",
     SMTP_HOST: "127.0.0.1",
     SMTP_PORT: "1",
     SMTP_USER: "",
-    SMTP_PASSWORD: "",
     ALERT_EMAIL_TO: "",
     ALERT_EMAIL_FROM: "",
     ALERT_WEBHOOK_URL: "",
@@ -136,8 +151,11 @@ export function plantEnvironment(overrides: Record<string, string>): Record<stri
     SITE: "test-site",
     DASHBOARD_LANG: "en",
     NODE_RED_LOG_LEVEL: "info",
+    ...CANARY_SECRETS,
     ...overrides,
   };
+  for (const [name, value] of Object.entries(env)) if (SECRET_NAME.test(name) && value.length >= 6) secretsGiven.set(`${name}=${value}`, value);
+  return env;
 }
 
 /** The structure every template must have: its own tab, groups, comments, no secret, links to the contract ids. */
@@ -176,15 +194,115 @@ export function assertTemplateShape(name: string, nodes: FlowNode[]): void {
   }
 }
 
-/** Deploy-time failures: error lines in the runtime log and nodes whose status reports an error. */
+/** Deploy-time failures: error lines in the runtime log and nodes whose status reports an error; any secret in the log, the files or a status. */
 export function deployProblems(red: NodeRedProcess, logOffset: number, statuses: Map<string, { fill?: string; text?: string }>): string[] {
+  watchForLeaks(red);
   // The alert subflow's e-mail node complains when it sends without SMTP_USER/SMTP_PASSWORD (this test
   // runs no SMTP server; the alert subflow has its own tests): not a problem of the template.
   const problems = red.errors(logOffset).filter((line) => !/\[e-mail:[^\]]*fr-alert-email\]/.test(line));
   for (const [id, status] of statuses) {
     if (status.fill === "red" && /invalid|error|refused|bad items|not configured/i.test(status.text ?? "")) problems.push(`node ${id}: ${status.text}`);
   }
+  problems.push(...leaksIn([["the runtime log", red.logs()], ["node statuses", JSON.stringify([...statuses])], ...userDirTexts(red.userDir)]));
   return problems;
+}
+
+// --- Secret-leak check ------------------------------------------------------------------------------------
+// Every template test calls deployProblems(red, …) after its deploy: from then on the run is watched. The
+// runtime's /comms socket (statuses, debug messages, notifications) is scanned as frames arrive, and after
+// every test, while the process still runs, the log, GET /flows, the files of the user dir (flow file,
+// credentials file, context, outboxes) and the probe's records are searched for every secret the run was
+// given. A hit fails the test's "after each" hook with where the secret was seen.
+
+interface WatchedRun {
+  red: NodeRedProcess;
+  socket: WebSocket;
+  /** leaks seen in /comms frames */
+  leaks: string[];
+}
+const watchedRuns = new Map<string, WatchedRun>();
+
+/** "NAME in <where>" for each secret given that occurs in one of the texts. */
+function leaksIn(texts: Array<[string, string]>): string[] {
+  const found: string[] = [];
+  for (const [where, text] of texts) {
+    for (const [key, secret] of secretsGiven) if (text.includes(secret)) found.push(`secret ${key.slice(0, key.indexOf("="))} leaked into ${where}`);
+  }
+  return found;
+}
+
+/** The files under the user dir (not the linked packages), as text; files above 20 MB are skipped (images, big outboxes). */
+function userDirTexts(userDir: string): Array<[string, string]> {
+  const texts: Array<[string, string]> = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // removed meanwhile
+    }
+    for (const entry of entries) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "node_modules" && depth < 4) walk(file, depth + 1);
+      else if (entry.isFile()) {
+        try {
+          if (fs.statSync(file).size <= 20 * 1024 * 1024) texts.push([path.relative(userDir, file), fs.readFileSync(file, "latin1")]);
+        } catch {
+          // a file renamed or deleted between listing and reading (outbox commits)
+        }
+      }
+    }
+  };
+  walk(userDir, 0);
+  return texts;
+}
+
+function watchForLeaks(red: NodeRedProcess): void {
+  if (watchedRuns.has(red.url)) return;
+  const socket = new WebSocket(`${red.url.replace(/^http/, "ws")}/comms`);
+  const run: WatchedRun = { red, socket, leaks: [] };
+  socket.on("open", () => {
+    for (const topic of ["status/#", "debug", "notification/#"]) socket.send(JSON.stringify({ subscribe: topic }));
+  });
+  socket.on("message", (data: WebSocket.RawData) => {
+    for (const leak of leaksIn([["a /comms message (status, debug or notification)", data.toString()]])) if (!run.leaks.includes(leak)) run.leaks.push(leak);
+  });
+  socket.on("error", () => undefined); // the process stopped: the next check drops the run
+  watchedRuns.set(red.url, run);
+}
+
+async function textOf(url: string): Promise<string | null> {
+  try {
+    const response = await fetch(url, { headers: { "Node-RED-API-Version": "v2" }, signal: AbortSignal.timeout(5000) });
+    return await response.text();
+  } catch {
+    return null;
+  }
+}
+
+/** Searches every output of each watched run still running; drops the runs that stopped. */
+export async function checkSecretLeaks(): Promise<string[]> {
+  const leaks: string[] = [];
+  for (const [url, run] of watchedRuns) {
+    const flows = await textOf(`${url}/flows`);
+    if (flows === null) {
+      run.socket.terminate();
+      watchedRuns.delete(url);
+      continue;
+    }
+    const probe = (await textOf(`${url}/test-probe`)) ?? "";
+    leaks.push(...run.leaks, ...leaksIn([["the runtime log", run.red.logs()], ["GET /flows", flows], ["the probe's records (what reached the dashboards)", probe], ...userDirTexts(run.red.userDir)]));
+  }
+  return [...new Set(leaks)];
+}
+
+// Registered on mocha's root suite when a template test first imports this module: runs after every test
+// (a no-op until a run is watched), before the test file's own after() stops Node-RED.
+if (typeof afterEach === "function") {
+  afterEach("no secret in any output of the template run", async function () {
+    const leaks = await checkSecretLeaks();
+    if (leaks.length > 0) throw new Error(leaks.join("\n"));
+  });
 }
 
 /** Points the opcua-in items of a template at the test server's one well (ns=1;s=Well01.<tag>), keeping the tags. */
