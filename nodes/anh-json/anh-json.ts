@@ -8,7 +8,9 @@ import { dayBounds } from "../../lib/gaps/completeness";
 import type { AuditRecord, ReportStatus } from "../../lib/anh/audit";
 import { AnhReporter, readBatchItem, type GenerationOutcome } from "../../lib/anh/reporter";
 import { eventMessage, type Severity } from "../shared/events";
+import { audit } from "../shared/audit";
 import { onInput, type Send } from "../shared/input";
+import { reportFatal } from "../shared/metrics";
 import { seriesKey } from "../shared/message";
 import { StatusReporter } from "../shared/status";
 import { loadNodeConfig } from "../shared/stateful-node";
@@ -83,12 +85,16 @@ export = function register(RED: NodeAPI): void {
           },
           onTransition: (record) => {
             showStatus(record);
+            if (record.status === "ready") {
+              audit(RED, node, "report-generated", { date: record.date, fileName: record.fileName, sha256: record.sha256, bytes: record.bytes, compliant: record.compliant, flagged: record.flagged === true, reasons: record.reasons });
+            }
             node.send([null, eventMessage({ event: "status", severity: severityOf(record), topic: record.date, timestamp: Date.parse(record.at), message: `${record.fileName}: ${record.previous} → ${record.status}`, details: { ...record } })]);
           },
         });
       } catch (err) {
         node.error(`cannot open the journal in ${config.journalDir}: ${(err as Error).message}`);
         status.error("journal unavailable");
+        reportFatal(node, `cannot open the journal in ${config.journalDir}: ${(err as Error).message}`);
       }
     }
     const ready: Promise<void> = reporter === null ? Promise.resolve() : reporter.start();
@@ -188,6 +194,7 @@ export = function register(RED: NodeAPI): void {
         (err: Error) => {
           node.error(`cannot read the audit log: ${err.message}`);
           status.error("audit log unreadable");
+          if (!closed) reportFatal(node, `cannot read the audit log: ${err.message}`);
         },
       );
     }

@@ -14,6 +14,7 @@ import {
 } from "../../lib/anomaly/isolation-forest";
 import { StreamingDetector, type StreamingDetectorJSON } from "../../lib/anomaly/streaming";
 import { isGoodQuality, parseTimestamp } from "../../lib/common/sample";
+import { audit } from "../shared/audit";
 import { eventMessage, type EventMessage } from "../shared/events";
 import type { Send } from "../shared/input";
 import { emptySample, readPayload, seriesKey } from "../shared/message";
@@ -175,12 +176,14 @@ export = function register(RED: NodeAPI): void {
       });
     };
 
-    const train = (c: ForestConfig, series: AnomalySeries, rows: number[][]): IsolationForestModel => {
+    const train = (c: ForestConfig, series: AnomalySeries, rows: number[][], topic: string): IsolationForestModel => {
       const options = { trees: c.trees, sampleSize: c.sampleSize, contamination: c.contamination, field: "msg.payload" };
+      const retrained = series.model !== null;
       series.model = series.model
         ? retrainIsolationForest(series.model, rows, options)
         : trainIsolationForest(rows, { ...options, featureNames: c.features, seed: c.seed });
       series.sinceTraining = 0;
+      audit(RED, node, "model-retrained", { topic, retrained, version: series.model.version, rows: rows.length, trees: c.trees, sampleSize: c.sampleSize, features: c.features, thresholds: series.model.thresholds });
       return series.model;
     };
 
@@ -189,7 +192,7 @@ export = function register(RED: NodeAPI): void {
       if (Array.isArray(msg.payload) && (msg.payload.length === 0 || typeof msg.payload[0] === "object")) {
         const rows = msg.payload.map((item, i) => rowOf(c, item, `msg.payload[${i}]`, null));
         if (rows.length === 0) throw new InputError("msg.payload", "expected at least one row, got an empty array");
-        if (series.model === null || msg.command === "train") train(c, series, rows);
+        if (series.model === null || msg.command === "train") train(c, series, rows, topic);
         const model = series.model as IsolationForestModel;
         const scores = scoreRows(model, rows, "msg.payload");
         states.changed(topic);
@@ -209,8 +212,8 @@ export = function register(RED: NodeAPI): void {
       const window = series.window as TrainingWindow;
       window.add(row);
       series.sinceTraining++;
-      if (series.model === null && window.length >= c.trainSize) train(c, series, window.rows());
-      else if (series.model !== null && c.retrainEvery > 0 && series.sinceTraining >= c.retrainEvery) train(c, series, window.rows());
+      if (series.model === null && window.length >= c.trainSize) train(c, series, window.rows(), topic);
+      else if (series.model !== null && c.retrainEvery > 0 && series.sinceTraining >= c.retrainEvery) train(c, series, window.rows(), topic);
       states.changed(topic);
 
       const model = series.model;
@@ -263,6 +266,7 @@ export = function register(RED: NodeAPI): void {
           }
           series.model = model;
           series.sinceTraining = 0;
+          audit(RED, node, "model-retrained", { topic, imported: true, version: model.version, rows: model.rows, features: model.featureNames, thresholds: model.thresholds });
         }
         states.changed(topic);
         status.running(`${topic ? `${topic}: ` : ""}model imported`);
@@ -271,7 +275,7 @@ export = function register(RED: NodeAPI): void {
       if (c.method === "streaming") throw new InputError("msg.command", `"train" is for the isolation-forest method; the streaming detector learns by itself`);
       const window = series.window as TrainingWindow;
       if (window.length < 2) throw new InputError("msg.command", `"train" needs at least 2 rows, topic "${topic}" has ${window.length}`);
-      const model = train(c, series, window.rows());
+      const model = train(c, series, window.rows(), topic);
       states.changed(topic);
       status.running(`${topic ? `${topic}: ` : ""}trained v${model.version} on ${model.rows} rows`);
       return true;

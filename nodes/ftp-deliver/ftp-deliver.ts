@@ -6,7 +6,9 @@ import { InputError } from "../../lib/common/errors";
 import { Outbox, type OutboxEntry } from "../../lib/delivery/outbox";
 import { DeliveryQueue, reportOf, type DeliveryReport, type QueueEvent } from "../../lib/delivery/queue";
 import { eventMessage, type EventMessage } from "../shared/events";
+import { audit } from "../shared/audit";
 import { onInput } from "../shared/input";
+import { recordDelivery, registerGauges } from "../shared/metrics";
 import { reportConfigError } from "../shared/stateful-node";
 import { StatusReporter } from "../shared/status";
 import type { FtpServerNode } from "../ftp-server/ftp-server-config";
@@ -54,6 +56,8 @@ export = function register(RED: NodeAPI): void {
     const onEvent = (e: QueueEvent): void => {
       if (e.kind === "delivered") {
         const how = e.report.alreadyPresent ? " (already on the server)" : "";
+        recordDelivery(node, e.report.deliveredAt === null ? Date.now() : Date.parse(e.report.deliveredAt));
+        audit(RED, node, "file-delivered", { file: e.entry.name, ...e.report });
         node.send([answer(e.entry, e.report), event("delivered", "info", e.entry, `${e.report.remotePath} delivered${how} after ${e.report.attempts} attempt(s)`, { ...e.report })]);
         status.running(`delivered ${e.entry.name}`);
         if (queue && queue.counts().pending + queue.counts().failed > 0) showCounts();
@@ -101,6 +105,8 @@ export = function register(RED: NodeAPI): void {
       // Whatever a previous run left pending is delivered now; queued files wait for the schedule.
       queue.resume();
       showCounts();
+      const outboxQueue = queue;
+      registerGauges(node, () => ({ outboxFiles: outboxQueue.counts() }));
     } catch (err) {
       configError = reportConfigError(node, status, err);
     }

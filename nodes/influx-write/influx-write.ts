@@ -8,6 +8,7 @@ import { Forwarder } from "../../lib/influx/forwarder";
 import { PointBuilder } from "../../lib/influx/point-builder";
 import { eventMessage, type EventPayload } from "../shared/events";
 import { onInput } from "../shared/input";
+import { recordDelivery, registerGauges, reportFatal } from "../shared/metrics";
 import { StatusReporter } from "../shared/status";
 import { loadNodeConfig } from "../shared/stateful-node";
 import type { InfluxServerNode } from "../influx-server/influx-server-config";
@@ -36,6 +37,8 @@ export = function register(RED: NodeAPI): void {
     let batcher: Batcher | null = null;
     let builder: PointBuilder | null = null;
     let accepted = 0;
+    /** points written when last looked at, to stamp the last successful delivery (status refresh: within 2 s) */
+    let deliveredSeen = 0;
 
     const emit = (event: Omit<EventPayload, "topic" | "timestamp"> & { timestamp?: number }): void => {
       node.send(eventMessage({ topic: "", timestamp: Date.now(), ...event }));
@@ -43,6 +46,10 @@ export = function register(RED: NodeAPI): void {
     const showStatus = (): void => {
       if (forwarder === null) return;
       const f = forwarder;
+      if (f.deliveredPoints !== deliveredSeen) {
+        deliveredSeen = f.deliveredPoints;
+        recordDelivery(node);
+      }
       if (f.isDown) status.alarm(() => `server down (${f.lastError ?? "?"}): ${formatCount(f.queuedPoints)} queued on disk`);
       else status.running(() => `${formatCount(f.deliveredPoints)} written${f.pendingPoints > 0 ? `, ${formatCount(f.pendingPoints)} pending` : ""}`);
     };
@@ -89,10 +96,12 @@ export = function register(RED: NodeAPI): void {
           showStatus();
         });
         builder = new PointBuilder(config.points);
+        registerGauges(node, () => ({ queuePoints: f.pendingPoints + (batcher?.pending ?? 0) }));
         node.influxStats = () => ({ accepted, delivered: f.deliveredPoints, pending: f.pendingPoints + (batcher?.pending ?? 0), queued: f.queuedPoints, rejected: f.rejectedPoints, dropped: f.droppedPoints, down: f.isDown });
       } catch (err) {
         node.error(`cannot open the disk queue in ${queueDir}: ${(err as Error).message}`);
         status.error("queue unavailable");
+        reportFatal(node, `cannot open the disk queue in ${queueDir}: ${(err as Error).message}`);
         forwarder = null;
       }
     }

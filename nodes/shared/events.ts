@@ -16,7 +16,17 @@ export interface EventMessage {
   payload: EventPayload;
 }
 
+/** The messages eventMessage made, so the metrics know an event from a data message without guessing by shape. */
+const built = new WeakSet<object>();
+
 /** An event message for output 2, in the shape every node of this package uses. */
 export function eventMessage(event: EventPayload): EventMessage {
-  return { topic: event.topic, payload: event };
+  const msg = { topic: event.topic, payload: event };
+  built.add(msg);
+  return msg;
+}
+
+/** True for a message eventMessage made (and that has not been cloned since). */
+export function isEventMessage(msg: unknown): msg is EventMessage {
+  return typeof msg === "object" && msg !== null && built.has(msg);
 }

@@ -4,6 +4,7 @@ import { onInput, type InputHandler } from "./input";
 import { seriesKey } from "./message";
 import type { StatusReporter } from "./status";
 import type { TopicStates } from "./topic-state";
+import { reportFatal } from "./metrics";
 
 /**
  * The life cycle every per-topic node of this package shares: configuration checked once at deploy,
@@ -36,6 +37,8 @@ export function reportConfigError(node: Node, status: StatusReporter, err: unkno
   const error = err instanceof InputError ? err : new InputError("config", (err as Error).message);
   node.error(`invalid configuration: ${error.message}`);
   status.error(`bad ${error.field}`);
+  // The health endpoint's readiness names every node that cannot work.
+  reportFatal(node, error.message);
   return error;
 }
 

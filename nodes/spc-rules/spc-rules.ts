@@ -2,6 +2,7 @@ import type { Node, NodeAPI } from "node-red";
 import { InputError } from "../../lib/common/errors";
 import { ControlChart, runChart, type ChartPoint, type ControlChartJSON } from "../../lib/spc/chart";
 import type { RuleId } from "../../lib/spc/rules";
+import { audit } from "../shared/audit";
 import { eventMessage, type EventMessage } from "../shared/events";
 import type { Send } from "../shared/input";
 import { emptySample, readPayload, seriesKey } from "../shared/message";
@@ -47,6 +48,11 @@ export = function register(RED: NodeAPI): void {
       },
     });
     const sample = emptySample();
+    /**
+     * Whether each series' last point was still learning, for the audit entry when limits are (re)learned.
+     * Cached: chart.learning recomputes the rolling limits (a pass over the window) on every call.
+     */
+    const learningOf = new WeakMap<SpcSeries, boolean>();
 
     const showPoint = (topic: string, point: ChartPoint): void => {
       const label = topic === "" ? "" : `${topic}: `;
@@ -93,6 +99,7 @@ export = function register(RED: NodeAPI): void {
         const series = states.get(topic);
         series.chart.relearn();
         series.flagging = NO_RULES;
+        learningOf.set(series, true);
       },
     };
 
@@ -130,7 +137,12 @@ export = function register(RED: NodeAPI): void {
         send(msg);
         return;
       }
+      const wasLearning = learningOf.get(series) ?? series.chart.learning;
       const point = series.chart.push(sample.value, "msg.payload");
+      learningOf.set(series, point.state === "learning");
+      if (wasLearning && point.state !== "learning") {
+        audit(RED, node, "limits-relearned", { topic, mode: config.chart.limits, center: point.center, sigma: point.sigma, ucl: point.ucl, lcl: point.lcl, n: point.n });
+      }
       const events = eventsFor(topic, series, point, sample.timestamp);
       states.changed(topic);
       msg.spc = point;
