@@ -286,6 +286,9 @@ setInterval(() => {
   gc();
   const m = process.memoryUsage();
   const line = { t: Date.now() - started, pid: process.pid, heapUsed: m.heapUsed, heapTotal: m.heapTotal, rss: m.rss, external: m.external,
+    // open handles (sockets, servers, files) and timers, the way a leak of either would show
+    handles: process.getActiveResourcesInfo().filter((kind) => kind !== "Timeout" && kind !== "Immediate").length,
+    timers: process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length,
     readings: readings.n, readingP50: quantile(readings, 0.5), readingP99: quantile(readings, 0.99),
     windowP50: quantile(windowReadings, 0.5), windowP99: quantile(windowReadings, 0.99),
     valueEvents: valueEvents.n, eventP50: quantile(valueEvents, 0.5), eventP99: quantile(valueEvents, 0.99), eventCounts };
@@ -325,6 +328,8 @@ interface Report {
   heapUsed: number;
   heapTotal: number;
   rss: number;
+  handles: number;
+  timers: number;
   readings: number;
   readingP50: number | null;
   readingP99: number | null;
@@ -420,7 +425,7 @@ export async function run(): Promise<BenchRow[]> {
         const prev = windows[windows.length - 2];
         const share = prev ? (last.cpu - prev.cpu) / ((last.wall - prev.wall) / 1000) : NaN;
         console.log(
-          `t=${Math.round((last.wall - deployedAt) / 1000)} s readings=${last.report.readings} heap=${(last.report.heapUsed / 2 ** 20).toFixed(1)} MB cpu=${(share * 100).toFixed(0)} % p50/p99=${last.report.windowP50}/${last.report.windowP99} ms events=${JSON.stringify(last.report.eventCounts)}`,
+          `t=${Math.round((last.wall - deployedAt) / 1000)} s readings=${last.report.readings} heap=${(last.report.heapUsed / 2 ** 20).toFixed(1)} MB handles=${last.report.handles} timers=${last.report.timers} cpu=${(share * 100).toFixed(0)} % p50/p99=${last.report.windowP50}/${last.report.windowP99} ms events=${JSON.stringify(last.report.eventCounts)}`,
         );
         if (last.report.readings >= TARGET_MESSAGES || Date.now() - deployedAt > capMs) break;
       }
@@ -455,6 +460,12 @@ export async function run(): Promise<BenchRow[]> {
       { metric: "template 2 latency value → event, p99", value: final.report.eventP99 ?? NaN, unit: "ms" },
       { metric: "template 2 heap after GC at the end", value: final.report.heapUsed / 2 ** 20, unit: "MB", note: `curve (k readings:MB) ${heapCurve}` },
       { metric: "template 2 heap slope over the second half", value: heapSlope, unit: "MB per 100 k readings", note: `runtime errors logged: ${errors.length}${errors.length ? ` (first: ${errors[0].slice(0, 160)})` : ""}` },
+      {
+        metric: "template 2 open handles at the end",
+        value: final.report.handles,
+        unit: "handles",
+        note: `curve (k readings:handles/timers) ${windows.map((w) => `${(w.report.readings / 1000).toFixed(0)}k:${w.report.handles}/${w.report.timers}`).join(" ")}`,
+      },
     ];
   } finally {
     await red?.stop();
