@@ -17,8 +17,9 @@ export type ReportStatus = (typeof REPORT_STATUSES)[number];
 
 const NEXT: Record<ReportStatus, readonly ReportStatus[]> = {
   pending: ["generating", "failed"],
-  generating: ["validating", "failed"],
-  validating: ["ready", "failed"],
+  // A generation that a crash (or a failed audit write) cut short is started again from where the log stopped.
+  generating: ["validating", "failed", "generating"],
+  validating: ["ready", "failed", "generating"],
   ready: ["uploading", "uploaded", "generating", "failed"],
   uploading: ["uploaded", "failed", "uploading"],
   uploaded: ["generating"],

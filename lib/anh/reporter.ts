@@ -99,7 +99,7 @@ export class AnhReporter {
    * Journals one streamed reading of a mapped tag; returns its local date, or null for an unmapped tag
    * (ignored: a flow may send every tag of the well through this node).
    */
-  ingest(tag: string, timestamp: number, value: unknown, quality: unknown, fields: { value: string; quality: string } = READING_FIELDS): string | null {
+  ingest(tag: string, timestamp: number, value: unknown, quality: unknown, fields: { value: string; quality: string; timestamp?: string } = READING_FIELDS): string | null {
     if (!this.tags.has(tag)) {
       this.ingested.unmapped++;
       return null;
@@ -108,7 +108,7 @@ export class AnhReporter {
     if (good && (typeof value !== "number" || !Number.isFinite(value))) {
       throw new InputError(fields.value, `expected a finite number, got ${describeValue(value)}`);
     }
-    const date = this.dateOf(timestamp);
+    const date = this.reportDayOf(timestamp, fields.timestamp ?? "timestamp");
     this.journal.append(date, tag, timestamp, typeof value === "number" ? value : null, good);
     if (!this.opened.has(date)) {
       // A day's first reading (in this process): the day enters the status machine as pending.
@@ -117,6 +117,23 @@ export class AnhReporter {
     }
     this.ingested.readings++;
     if (!good) this.ingested.bad++;
+    return date;
+  }
+
+  /**
+   * The report day of a reading: its local date, which must be a day a report file can be named after
+   * (years 0001-9999). A clock far off would otherwise open a journal and a pending report for year 0.
+   */
+  private reportDayOf(timestamp: number, field: string): string {
+    let date: string | null = null;
+    try {
+      date = this.dateOf(timestamp);
+    } catch {
+      date = null;
+    }
+    if (date === null || !/^\d{4}-\d{2}-\d{2}$/.test(date) || date.startsWith("0000")) {
+      throw new InputError(field, `expected a time in the years 0001-9999 (a report day), got ${timestamp} ms since 1970`);
+    }
     return date;
   }
 
@@ -141,7 +158,9 @@ export class AnhReporter {
 
   /** Journaled days still pending (never generated) before `beforeDate`: the reports a restart owes. */
   overdueDays(beforeDate: string): string[] {
-    return this.journal.dates().filter((date) => date < beforeDate && this.audit.statusOf(date) === "pending");
+    // "generating"/"validating": a generation the process died in (SIGKILL, power cut) is owed too.
+    const owed = new Set(["pending", "generating", "validating"]);
+    return this.journal.dates().filter((date) => date < beforeDate && owed.has(this.audit.statusOf(date)));
   }
 
   /** Deletes the journals of days before `beforeDate` whose report was uploaded; returns their dates. */
@@ -214,9 +233,19 @@ export class AnhReporter {
         return { date, fileName, status: "failed", report: null, sha256: null, bytes: null, valid: false, schemaErrors: [], compliant: false, violations: [], flagged: false, reasons: [reason], readings };
       }
       this.record(date, "validating", { readings }, now);
-      const validation = validateReport(report);
-      const { json, sha256, bytes } = reportDigest(report);
-      writeFileAtomic(path.join(this.reportsDir, fileName), json);
+      let validation: ReturnType<typeof validateReport>;
+      let digest: ReturnType<typeof reportDigest>;
+      try {
+        validation = validateReport(report);
+        digest = reportDigest(report);
+        writeFileAtomic(path.join(this.reportsDir, fileName), digest.json);
+      } catch (err) {
+        // A report file that cannot be written (disk full) must not leave the day "validating" for ever:
+        // it fails, and a later generation (space back, an operator's command) may start again.
+        this.record(date, "failed", { reasons: [`could not write the report in ${this.reportsDir}: ${(err as Error).message}`] }, now);
+        throw err;
+      }
+      const { sha256, bytes } = digest;
       const { compliant, violations } = report.summary;
       const reasons = [...validation.errors.map((e) => `schema: ${e}`), ...violations.map((v) => v.message)];
       const sendable = validation.valid && (compliant || this.options.sendNonCompliant);

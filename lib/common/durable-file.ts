@@ -29,12 +29,18 @@ export function syncDirectory(dir: string): void {
 export function writeFileDurably(file: string, content: string | Buffer, temp = `${file}.${process.pid}.tmp`): void {
   const fd = fs.openSync(temp, "w");
   try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeFileSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (err) {
+    // A full disk (ENOSPC) leaves half a temp file: removed, or it holds the space until the next start.
+    fs.rmSync(temp, { force: true });
+    throw err;
   }
-  fs.renameSync(temp, file);
 }
 
 /** writeFileDurably, then the directory synced so the new name is durable too. */

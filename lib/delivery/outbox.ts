@@ -53,8 +53,14 @@ export function validateRemoteName(value: unknown, field: string): string {
   if (/[/\\\r\n\0]/.test(value) || value === "." || value === "..") {
     throw new InputError(field, `expected a plain file name without "/", "\\" or line breaks, got ${describeValue(value)}`);
   }
+  // Refused now rather than by the server at upload time, after every retry: FTP servers store the
+  // name in a file system, where a name has at most 255 bytes.
+  if (Buffer.byteLength(value, "utf8") > MAX_NAME_BYTES) throw new InputError(field, `expected a file name of at most ${MAX_NAME_BYTES} bytes, got ${Buffer.byteLength(value, "utf8")}`);
   return value;
 }
+
+/** The longest file name (in UTF-8 bytes) ext4, XFS, NTFS and most FTP servers' file systems take. */
+export const MAX_NAME_BYTES = 255;
 
 /** A remote directory: "/"-separated, no "..", no line breaks (they would end the FTP command). */
 export function validateRemoteDir(value: unknown, field: string): string {
@@ -152,9 +158,17 @@ export class Outbox {
       nextAttemptAt: null,
       lastError: null,
     };
-    writeFileDurably(this.dataPath(id), options.content, `${this.dataPath(id)}${TEMP}`);
-    writeFileDurably(this.recordPath(id), JSON.stringify(entry), `${this.recordPath(id)}${TEMP}`);
-    syncDirectory(this.dir);
+    try {
+      writeFileDurably(this.dataPath(id), options.content, `${this.dataPath(id)}${TEMP}`);
+      writeFileDurably(this.recordPath(id), JSON.stringify(entry), `${this.recordPath(id)}${TEMP}`);
+      syncDirectory(this.dir);
+    } catch (err) {
+      // Nothing half-stored stays (a full disk must not stay full of our leftovers); the caller gets the cause.
+      fs.rmSync(this.dataPath(id), { force: true });
+      fs.rmSync(this.recordPath(id), { force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      throw Object.assign(new Error(`cannot store ${name} in the outbox ${this.dir}: ${(err as Error).message}`), { code });
+    }
     this.entries.set(id, entry);
     return { ...entry };
   }

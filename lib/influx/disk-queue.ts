@@ -107,16 +107,27 @@ export class DiskQueue {
     const body = Buffer.from(batch.body, "utf8");
     const size = HEADER + body.length;
     if (this.heldBytes + size > this.options.maxBytes) return false;
-    if (this.writeFd === null || (this.writeOffset > 0 && this.writeOffset + size > this.options.segmentBytes)) this.startSegment();
     const record = Buffer.allocUnsafe(size);
     record.writeUInt32LE(body.length, 0);
     record.writeUInt32LE(batch.points, 4);
     record.writeUInt32LE(zlib.crc32(body), 8);
     body.copy(record, HEADER);
-    const fd = this.writeFd as number;
-    let written = 0;
-    while (written < size) written += fs.writeSync(fd, record, written, size - written, this.writeOffset + written);
-    fs.fsyncSync(fd);
+    try {
+      if (this.writeFd === null || (this.writeOffset > 0 && this.writeOffset + size > this.options.segmentBytes)) this.startSegment();
+      const fd = this.writeFd as number;
+      let written = 0;
+      try {
+        while (written < size) written += fs.writeSync(fd, record, written, size - written, this.writeOffset + written);
+        fs.fsyncSync(fd);
+      } catch (err) {
+        // Disk full mid-record: the partial record is cut, so the next append starts on a record boundary.
+        if (written > 0) fs.ftruncateSync(fd, this.writeOffset);
+        throw err;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw Object.assign(new Error(`cannot write to the disk queue in ${this.dir}: ${(err as Error).message}`), { code });
+    }
     this.records.push({ segment: this.writeSegment, offset: this.writeOffset, size, points: batch.points });
     this.writeOffset += size;
     this.heldBytes += size;

@@ -43,8 +43,8 @@ export interface ForwarderEvents {
   rejected?(rejected: RejectedLine): void;
   /** the disk queue crossed `highWatermark` upwards (true) or fell below `lowWatermark` (false) */
   queueLevel?(high: boolean, fill: number): void;
-  /** the disk queue is full: these points were not stored */
-  dropped?(points: number): void;
+  /** the disk queue is full (reason null: its bound) or cannot be written (reason: the error, e.g. ENOSPC): these points were not stored */
+  dropped?(points: number, reason: string | null): void;
   /** a queue record could not be read back (damaged file): skipped */
   damaged?(message: string): void;
   /** the queue could not be written while an answer was handled (disk full, removed) */
@@ -199,7 +199,7 @@ export class Forwarder {
     if (batch.points === 0) return;
     if (this.closed) {
       this.droppedPoints += batch.points;
-      this.events.dropped?.(batch.points);
+      this.events.dropped?.(batch.points, "the node is closed");
       return;
     }
     if (this.closing || this.options.writeAhead || !this.queue.isEmpty || this.downSince !== null) {
@@ -240,10 +240,22 @@ export class Forwarder {
     this.queue.close();
   }
 
+  /**
+   * To disk, or dropped when the queue is at its bound or the disk refuses the write (full, gone): the
+   * points already queued are kept (oldest first), the newest batch is the one not stored. Never throws:
+   * submit() runs from the batcher's timer, where an exception would stop the whole Node-RED process.
+   */
   private store(batch: Batch): void {
-    if (!this.queue.append(batch)) {
+    let reason: string | null = null;
+    let stored = false;
+    try {
+      stored = this.queue.append(batch);
+    } catch (err) {
+      reason = (err as Error).message;
+    }
+    if (!stored) {
       this.droppedPoints += batch.points;
-      this.events.dropped?.(batch.points);
+      this.events.dropped?.(batch.points, reason);
     }
     this.checkLevel();
   }

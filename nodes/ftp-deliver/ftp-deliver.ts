@@ -126,7 +126,19 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const content = contentOf(msg.payload);
-      const entry = queue.enqueue(msg.filename as string, config.remoteDir, content, config.mode === "message");
+      let entry: OutboxEntry;
+      try {
+        entry = queue.enqueue(msg.filename as string, config.remoteDir, content, config.mode === "message");
+      } catch (err) {
+        // The outbox could not store the file (disk full, removed): an event for the operator's dashboard,
+        // and the error (naming the outbox directory) to the Catch node; files already stored are kept.
+        if (!(err instanceof InputError)) {
+          const name = typeof msg.filename === "string" ? msg.filename : "";
+          node.send([null, eventMessage({ event: "outbox-error", severity: "critical", topic: name, timestamp: Date.now(), message: (err as Error).message, details: { code: (err as NodeJS.ErrnoException).code ?? null, bytes: content.length } })]);
+          status.error(`outbox: ${(err as NodeJS.ErrnoException).code ?? "error"}`);
+        }
+        throw err;
+      }
       const list = waiting.get(entry.id);
       if (list) list.push(msg);
       else waiting.set(entry.id, [msg]);

@@ -83,9 +83,10 @@ export = function register(RED: NodeAPI): void {
                 : { event: "queue-normal", severity: "info", message: `disk queue back to ${percent} %`, details: { fill, points: queue.points } },
             );
           },
-          dropped: (points) => {
-            node.error(`disk queue full: ${points} points dropped`, { payload: { points, maxBytes: queue.maxBytes } });
-            emit({ event: "queue-full", severity: "critical", message: `disk queue full (${queue.maxBytes} bytes): ${points} points dropped`, details: { points, maxBytes: queue.maxBytes } });
+          dropped: (points, reason) => {
+            const why = reason ?? `disk queue in ${queue.dir} full (${queue.maxBytes} bytes)`;
+            node.error(`${why}: ${points} points dropped`, { payload: { points, maxBytes: queue.maxBytes, dir: queue.dir, reason } });
+            emit({ event: "queue-full", severity: "critical", message: `${why}: ${points} points dropped`, details: { points, maxBytes: queue.maxBytes, dir: queue.dir, reason } });
           },
           damaged: (message) => node.warn(message),
           failure: (message) => node.error(message),
