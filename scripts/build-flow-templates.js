@@ -82,7 +82,7 @@ const CFG = {
     unitId: 1,
     timeoutMs: 2000,
     reconnectMinMs: 1000,
-    reconnectMaxMs: 30000,
+    reconnectMaxMs: 8000,
     maxRegisters: 125,
     maxGap: 10,
   },
