@@ -163,8 +163,11 @@ describe("flows/anh-daily-report.json", function () {
       "an SPC violation event for a drifted reading",
     );
     assert.equal(violation.details?.rule, "nelson-1");
-    const flagged = await influx.select(`SELECT "value", "spc_violations" FROM "telemetry" WHERE "tag" = 'W01.CasingPressure' AND "spc_violations" > 0 AND time >= ${injectedAt}ms`, "plant");
-    assert.ok(flagged.some((r) => above(r.value)), `a drifted reading is flagged in InfluxDB: ${JSON.stringify(flagged.slice(0, 5))}`);
+    // The event comes first; the reading that raised it reaches InfluxDB with the next batch (1 s).
+    await eventually(async () => {
+      const flagged = await influx.select(`SELECT "value", "spc_violations" FROM "telemetry" WHERE "tag" = 'W01.CasingPressure' AND "spc_violations" > 0 AND time >= ${injectedAt}ms`, "plant");
+      return flagged.some((r) => above(r.value)) ? flagged : undefined;
+    }, 10_000, "a drifted reading flagged by SPC in InfluxDB");
     const gap = await eventually(
       async () => (await after()).find((e) => e.event === "gap" && e.topic === "W01.Temperature" && Number(e.details?.durationMs) >= 2000),
       20_000,

@@ -10,6 +10,7 @@ import path from "path";
 import WebSocket from "ws";
 import { repoRoot } from "../support/repo";
 import type { FlowNode, NodeRedProcess } from "../support/node-red-process";
+import { eventually as waitUntil } from "../support/wait";
 
 export const UI_LINKS = ["fr-ui-measurement", "fr-ui-event", "fr-ui-thermal", "fr-ui-quality", "fr-ui-report"] as const;
 export type UiLink = (typeof UI_LINKS)[number];
@@ -88,20 +89,9 @@ export async function probeEvents(url: string): Promise<ProbeEvent[]> {
   return (probe["fr-ui-event"] ?? []).map((m) => m.payload as ProbeEvent);
 }
 
-/** Polls `check` (async) until it returns a value that is not undefined/false; fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
+/** Polls until a value (see test/support/wait.ts); template tests poll every 500 ms by default. */
+export function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string, everyMs = 500): Promise<T> {
+  return waitUntil(check, timeoutMs, what, everyMs);
 }
 
 /**

@@ -1,78 +1,19 @@
 /**
- * Node-RED 4.1 started with the repo's settings.js where test/support/node-red-process.ts cannot wait for
- * it: with users configured GET /settings answers 401, and with HTTPS the URL is https://. This starter
- * waits for the editor page instead (200 with or without users), speaks http or https with the test's CA,
- * and, for a start the settings refuse, resolves with the exit code and output instead of a process.
+ * Node-RED 4.1 with the repo's settings.js as the security tests need it: none of the developer's security
+ * variables leak in, readiness is the editor page (GET /settings answers 401 with users), http or https
+ * with the test's CA; and, for a start the settings refuse, the exit code and output instead of a process.
  */
-import { spawn, type ChildProcess } from "child_process";
+import { spawn } from "child_process";
 import fs from "fs";
-import http from "http";
-import https from "https";
 import os from "os";
-import net from "net";
 import path from "path";
-import { linkPackage } from "../support/node-red-process";
+import { exitOf, start, type NodeRedProcess } from "../support/node-red-process";
 import { freePort } from "../support/ports";
 import { repoRoot } from "../support/repo";
 
-export interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+export { basic, request, type Answer, type RequestOptions } from "../support/http";
 
-export interface RequestOptions {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /** PEM CA that signed the server's certificate (https only) */
-  ca?: Buffer;
-  /** the address to connect to instead of the URL's host (e.g. 127.0.0.2) */
-  connectTo?: string;
-}
-
-/** One HTTP(S) request with node:http/https: global fetch cannot be given a private CA without undici. */
-export function request(url: string, options: RequestOptions = {}): Promise<Answer> {
-  const target = new URL(url);
-  const lib = target.protocol === "https:" ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = lib.request(
-      {
-        host: options.connectTo ?? target.hostname,
-        // SNI carries host names only (RFC 6066); the certificate is still checked against an IP address.
-        servername: target.protocol === "https:" && net.isIP(target.hostname) === 0 ? target.hostname : undefined,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        method: options.method ?? "GET",
-        headers: { ...(options.body !== undefined ? { "content-length": String(Buffer.byteLength(options.body)) } : {}), ...options.headers },
-        ca: options.ca,
-        timeout: 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`${url}: timeout`)));
-    req.on("error", reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
-  });
-}
-
-export function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
-}
-
-export interface SecuredNodeRed {
-  readonly url: string;
-  readonly port: number;
-  readonly userDir: string;
-  logs(): string;
-  stop(): Promise<void>;
-}
+export type SecuredNodeRed = NodeRedProcess;
 
 export interface SecuredStartOptions {
   /** variables on top of this process's (undefined removes one) */
@@ -83,11 +24,6 @@ export interface SecuredStartOptions {
   readyTimeoutMs?: number;
   /** called with the fresh user dir before Node-RED starts (e.g. to add a stub module) */
   prepareUserDir?: (userDir: string) => void;
-}
-
-function exitOf(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
 /** The variables a developer's shell may hold that would change what these tests see. */
@@ -115,44 +51,16 @@ function childEnv(userDir: string, port: number, extra: Record<string, string | 
 }
 
 /** Node-RED with the repo's settings.js on a free port and a fresh user dir; resolves once the editor page answers. */
-export async function startSecured(options: SecuredStartOptions = {}): Promise<SecuredNodeRed> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "fr-security-"));
-  const port = await freePort();
-  linkPackage(userDir);
-  options.prepareUserDir?.(userDir);
-  const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "--settings", path.join(repoRoot(), "settings.js"), "--userDir", userDir], {
-    env: childEnv(userDir, port, options.env),
-    stdio: ["ignore", "pipe", "pipe"],
+export function startSecured(options: SecuredStartOptions = {}): Promise<SecuredNodeRed> {
+  return start({
+    env: { ...NEUTRAL_ENV, ...options.env },
+    scheme: options.scheme,
+    ca: options.ca,
+    // The editor page answers 200 with or without users; /settings answers 401 with them.
+    readyPath: "/",
+    readyTimeoutMs: options.readyTimeoutMs,
+    prepareUserDir: options.prepareUserDir,
   });
-  let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = `${options.scheme ?? "http"}://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    const exited = exitOf(child);
-    if (child.exitCode === null && child.signalCode === null) {
-      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      child.kill("SIGTERM");
-      await exited;
-      clearTimeout(killer);
-    }
-    fs.rmSync(userDir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`Node-RED exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output}`);
-    }
-    const answer = await request(`${url}/`, { ca: options.ca }).catch(() => null);
-    if (answer?.status === 200) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`Node-RED at ${url} did not answer within the time limit:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { url, port, userDir, logs: () => output, stop };
 }
 
 /** Runs Node-RED with settings the test expects it to refuse: resolves with its exit code and output (kills it after `timeoutMs`). */

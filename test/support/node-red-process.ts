@@ -11,6 +11,7 @@ import fs from "fs";
 import os from "os";
 import path from "path";
 import WebSocket from "ws";
+import { request } from "./http";
 import { freePort } from "./ports";
 import { repoRoot } from "./repo";
 
@@ -25,6 +26,14 @@ export interface StartOptions {
   settingsFile?: string;
   /** how long to wait for the admin API to answer; default 60 s */
   readyTimeoutMs?: number;
+  /** the path that answers 200 once Node-RED is ready; default /settings (the editor page "/" when users are on) */
+  readyPath?: string;
+  /** "https" when the settings serve TLS (the environment gives certificates) */
+  scheme?: "http" | "https";
+  /** PEM CA that signed the server's certificate (https) */
+  ca?: Buffer;
+  /** called with the user dir before Node-RED starts (e.g. to add a module) */
+  prepareUserDir?: (userDir: string) => void;
 }
 
 export interface NodeRedProcess {
@@ -55,23 +64,18 @@ export function linkPackage(userDir: string, packageRoot = repoRoot()): void {
   fs.symlinkSync(packageRoot, link, "dir");
 }
 
-async function waitForAdminApi(url: string, child: ChildProcess, timeoutMs: number, logs: () => string): Promise<void> {
+async function waitForAdminApi(url: string, child: ChildProcess, timeoutMs: number, logs: () => string, readyPath: string, ca: Buffer | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${logs()}`);
-    try {
-      const response = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
+    const answer = await request(`${url}${readyPath}`, { ca, timeoutMs: 2000 }).catch(() => null); // null: not listening yet
+    if (answer?.status === 200) return;
     if (Date.now() > deadline) throw new Error(`Node-RED at ${url} did not answer within ${timeoutMs} ms:\n${logs()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-function exitOf(child: ChildProcess): Promise<void> {
+export function exitOf(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
@@ -83,6 +87,7 @@ export async function start(options: StartOptions = {}): Promise<NodeRedProcess>
   const port = options.port ?? (await freePort());
   const settingsFile = options.settingsFile ?? path.join(repoRoot(), "settings.js");
   linkPackage(userDir);
+  options.prepareUserDir?.(userDir);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, NODE_RED_USER_DIR: userDir, PORT: String(port), ...options.env })) {
     if (value !== undefined) env[key] = value;
@@ -98,7 +103,7 @@ export async function start(options: StartOptions = {}): Promise<NodeRedProcess>
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.scheme ?? "http"}://127.0.0.1:${port}`;
   const logs = () => output;
 
   const kill = async (signal: NodeJS.Signals = "SIGKILL"): Promise<void> => {
@@ -118,7 +123,7 @@ export async function start(options: StartOptions = {}): Promise<NodeRedProcess>
   };
 
   try {
-    await waitForAdminApi(url, child, options.readyTimeoutMs ?? 60_000, logs);
+    await waitForAdminApi(url, child, options.readyTimeoutMs ?? 60_000, logs, options.readyPath ?? "/settings", options.ca);
   } catch (err) {
     await stop();
     throw err;

@@ -41,38 +41,14 @@ function installPackageUnderTest(userDir: string): void {
   );
 }
 
-/**
- * The lines proposed for settings.js (see the report): a long-lived bearer token for a Prometheus scraper,
- * given as the SHA-256 of the token in FR_METRICS_TOKEN_SHA256, allowed our read-only routes and nothing
- * else. Node-RED asks adminAuth.tokens(token) about any bearer token it did not issue itself.
- */
-const METRICS_TOKEN_SETTINGS = `
-const crypto = require("crypto");
-const metricsTokenSha256 = (process.env.FR_METRICS_TOKEN_SHA256 || "").trim().toLowerCase();
-if (adminAuth && /^[0-9a-f]{64}$/.test(metricsTokenSha256)) {
-  const expected = Buffer.from(metricsTokenSha256, "hex");
-  adminAuth.tokens = (token) => {
-    const digest = crypto.createHash("sha256").update(String(token)).digest();
-    return Promise.resolve(crypto.timingSafeEqual(digest, expected) ? { username: "metrics-scraper", permissions: ["field-reliability.read"] } : null);
-  };
-}
-`;
-
-/**
- * The repo's settings, with the linked repo package kept out and the flows stop/start API on. With users
- * configured, anonymous callers may read GET /settings only ("settings.read"): start() waits for that
- * route to answer 200, and it is no permission our routes accept.
- */
+/** The repo's settings, with the linked repo package kept out and the flows stop/start API on. */
 function writeSettings(dir: string): string {
   const file = path.join(dir, "settings-under-test.js");
   fs.writeFileSync(
     file,
     `const base = require(${JSON.stringify(path.join(repoRoot(), "settings.js"))});\n` +
-      `const adminAuth = base.adminAuth ? { ...base.adminAuth, default: { permissions: ["settings.read"] } } : undefined;\n` +
-      METRICS_TOKEN_SETTINGS +
       `module.exports = { ...base, runtimeState: { enabled: true },\n` +
-      `  externalModules: { ...base.externalModules, palette: { ...(base.externalModules || {}).palette, denyList: ["node-red-contrib-field-reliability"] } },\n` +
-      `  ...(adminAuth ? { adminAuth } : {}) };\n`,
+      `  externalModules: { ...base.externalModules, palette: { ...(base.externalModules || {}).palette, denyList: ["node-red-contrib-field-reliability"] } } };\n`,
   );
   return file;
 }
@@ -244,8 +220,10 @@ describe("nodes/observability-plugin in a Node-RED process", function () {
         FR_ADMIN_PASSWORD_HASH: bcrypt.hashSync(passwords.admin, 4),
         FR_OPERATOR_PASSWORD_HASH: bcrypt.hashSync(passwords.operator, 4),
         FR_INTEGRATOR_PASSWORD_HASH: undefined,
-        FR_METRICS_TOKEN_SHA256: createHash("sha256").update(scrapeToken).digest("hex"),
+        FR_MONITOR_TOKEN_SHA256: createHash("sha256").update(scrapeToken).digest("hex"),
       },
+      // GET /settings needs a login now; the editor page does not.
+      readyPath: "/",
     });
     const r = red;
     const tokenOf = async (username: string, password: string, scope: string): Promise<string> => {
