@@ -5,10 +5,13 @@ import { InputError, describeValue } from "./errors";
  * so every core (gaps, ANH, SPC) reads them the same way.
  */
 
+const MAX_DATE_MS = 8.64e15;
+
 /** Epoch milliseconds from a number (epoch ms), an ISO 8601 string or a Date. */
 export function parseTimestamp(value: unknown, field: string): number {
   if (typeof value === "number") {
-    if (Number.isFinite(value)) return value;
+    // ±8.64e15 ms is the range of a JavaScript Date: beyond it no date, no ISO string, no calendar day.
+    if (Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS) return value;
   } else if (typeof value === "string" && value.trim() !== "") {
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) return ms;

@@ -6,7 +6,10 @@ import { InputError, describeValue } from "./errors";
  */
 export function numberSetting(value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === "") return fallback;
-  return typeof value === "number" ? value : Number(value);
+  if (typeof value === "number") return value;
+  // Only text is converted: Number() throws on a Symbol or an object without a primitive value, and
+  // reads true as 1 and [5] as 5. Anything else is NaN, which every caller refuses with an InputError.
+  return typeof value === "string" ? Number(value) : NaN;
 }
 
 /**

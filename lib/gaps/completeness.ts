@@ -263,13 +263,14 @@ export interface DayBounds {
  * The instants a local calendar day starts and ends in an IANA time zone. The day is measured in
  * absolute time, so the spring-forward day in Europe/Madrid is 23 h and the fall-back day 25 h.
  */
-export function dayBounds(dateISO: string, timeZone: string): DayBounds {
+/** `field` names the date in the error (a node passes "msg.date"). */
+export function dayBounds(dateISO: string, timeZone: string, field = "date"): DayBounds {
   const zone = requireTimeZone(timeZone);
   if (typeof dateISO !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(dateISO)) {
-    throw new InputError("date", `expected a calendar date YYYY-MM-DD, got ${describeValue(dateISO)}`);
+    throw new InputError(field, `expected a calendar date YYYY-MM-DD, got ${describeValue(dateISO)}`);
   }
   const day = DateTime.fromISO(dateISO, { zone });
-  if (!day.isValid) throw new InputError("date", `expected a calendar date YYYY-MM-DD, got ${describeValue(dateISO)}`);
+  if (!day.isValid) throw new InputError(field, `expected a calendar date YYYY-MM-DD, got ${describeValue(dateISO)}`);
   // startOf("day") rather than the parsed value: where midnight is skipped by a DST change the day
   // begins at the first instant that exists.
   const start = day.startOf("day").toMillis();

@@ -1,4 +1,5 @@
 import { InputError, describeValue } from "../common/errors";
+import { numberSetting } from "../common/settings";
 
 /**
  * When to try again after a lost or refused connection. node-opcua's own reconnection is left off
@@ -39,8 +40,7 @@ export function retryDelay(policy: ReconnectPolicy, attempt: number, kind: Failu
 
 export function parseReconnectPolicy(def: { reconnectMaxSeconds?: unknown; refusedRetrySeconds?: unknown }): ReconnectPolicy {
   const seconds = (value: unknown, field: string, fallback: number, min: number): number => {
-    if (value === undefined || value === null || value === "") return fallback;
-    const n = Number(value);
+    const n = numberSetting(value, fallback);
     if (!Number.isFinite(n) || n < min) throw new InputError(field, `expected seconds >= ${min}, got ${describeValue(value)}`);
     return n;
   };

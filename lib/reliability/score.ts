@@ -49,8 +49,11 @@ export interface ReliabilityResult {
 
 export function resolveWeights(raw: unknown, field = "weights"): ScoreWeights {
   if (raw === undefined || raw === null || raw === "") return { ...SEED_WEIGHTS };
-  if (typeof raw !== "object") throw new InputError(field, `expected {confidence, gradientMax, emulsion, water, crude}, got ${describeValue(raw)}`);
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new InputError(field, `expected {confidence, gradientMax, emulsion, water, crude}, got ${describeValue(raw)}`);
   const o = raw as Record<string, unknown>;
+  // A misspelt weight ("confidance") would otherwise be dropped without a word and the default used.
+  const unknown = Object.keys(o).filter((key) => !(WEIGHT_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0) throw new InputError(`${field}.${unknown[0]}`, `unknown weight; expected only ${WEIGHT_KEYS.join(", ")}`);
   const weights = { ...SEED_WEIGHTS };
   for (const key of WEIGHT_KEYS) {
     if (o[key] === undefined || o[key] === "") continue;

@@ -111,14 +111,21 @@ export function frameFromMatrix(matrix: unknown, input: "counts" | "celsius" = "
   let height: number;
   let flat: ArrayLike<number>;
   if (Array.isArray(m.data) && m.data.length > 0 && typeof m.data[0] === "object") {
-    const rows = m.data as ArrayLike<ArrayLike<number>>;
+    const rows = m.data as ArrayLike<ArrayLike<unknown>>;
     height = rows.length;
-    width = rows[0].length;
+    const first = rows[0] as ArrayLike<unknown> | null;
+    width = first === null || typeof first.length !== "number" ? NaN : first.length;
+    if (!Number.isInteger(width) || width < 1) throw new InputError(`${field}.data[0]`, `expected a row of numbers, got ${describeValue(first)}`);
     const out = new Float64Array(width * height);
     for (let r = 0; r < height; r++) {
       const row = rows[r];
       if (!row || row.length !== width) throw new InputError(`${field}.data[${r}]`, `expected a row of ${width} numbers, got ${describeValue(row)}`);
-      for (let c = 0; c < width; c++) out[r * width + c] = row[c];
+      for (let c = 0; c < width; c++) {
+        // Checked here: the Float64Array would turn "1" and true into 1, null into 0, and throw on a Symbol.
+        const v = row[c];
+        if (typeof v !== "number" || !Number.isFinite(v)) throw new InputError(`${field}.data[${r}][${c}]`, `expected a finite number, got ${describeValue(v)}`);
+        out[r * width + c] = v;
+      }
     }
     flat = out;
   } else if (isNumberArrayLike(m.data)) {

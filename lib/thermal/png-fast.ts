@@ -25,7 +25,13 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-export function decodeGreyPng(buffer: Buffer): GreyPng | null {
+/**
+ * sharp's (libvips') default limit on input pixels, 16383 × 16383: what sharp refuses, this path must
+ * refuse too, or a small PNG declaring a huge frame (a decompression bomb) would be inflated here.
+ */
+export const MAX_PIXELS = 0x3fff * 0x3fff;
+
+export function decodeGreyPng(buffer: Buffer, maxPixels = MAX_PIXELS): GreyPng | null {
   if (buffer.length < 45) return null;
   for (let i = 0; i < 8; i++) if (buffer[i] !== SIGNATURE[i]) return null;
   if (buffer.toString("latin1", 12, 16) !== "IHDR") return null;
@@ -35,6 +41,8 @@ export function decodeGreyPng(buffer: Buffer): GreyPng | null {
   const colourType = buffer[25];
   const interlace = buffer[28];
   if (colourType !== 0 || (bitDepth !== 8 && bitDepth !== 16) || interlace !== 0 || width === 0 || height === 0) return null;
+  // Too large: sharp gives the error ("exceeds pixel limit").
+  if (width * height > maxPixels) return null;
   const parts: Buffer[] = [];
   let offset = 8;
   while (offset + 8 <= buffer.length) {
@@ -50,7 +58,8 @@ export function decodeGreyPng(buffer: Buffer): GreyPng | null {
   const stride = width * bpp;
   let raw: Buffer;
   try {
-    raw = zlib.inflateSync(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    // Never inflate more than the declared frame holds: extra data cannot be used, and a bomb stops here.
+    raw = zlib.inflateSync(parts.length === 1 ? parts[0] : Buffer.concat(parts), { maxOutputLength: (stride + 1) * height });
   } catch {
     return null;
   }

@@ -228,7 +228,7 @@ export = function register(RED: NodeAPI): void {
         let date = reporter.previousDay(Date.now());
         if (msg.date !== undefined) {
           if (typeof msg.date !== "string") throw new InputError("msg.date", `expected YYYY-MM-DD, got ${describeValue(msg.date)}`);
-          date = dayBounds(msg.date, zone).date;
+          date = dayBounds(msg.date, zone, "msg.date").date;
         }
         await generateDay(date, msg, send);
         return;
@@ -240,7 +240,7 @@ export = function register(RED: NodeAPI): void {
         let date: string;
         if (msg.date !== undefined) {
           if (typeof msg.date !== "string") throw new InputError("msg.date", `expected YYYY-MM-DD, got ${describeValue(msg.date)}`);
-          date = dayBounds(msg.date, zone).date;
+          date = dayBounds(msg.date, zone, "msg.date").date;
         } else {
           const dates = new Set(readings.map((r) => reporter?.dateOf(r.timestamp)));
           if (dates.size !== 1) throw new InputError("msg.date", `the batch spans ${dates.size} local days: say which day to report as msg.date = "YYYY-MM-DD"`);

@@ -90,7 +90,7 @@ export function parseAnomalyConfig(def: Partial<AnomalyDetectDef>): AnomalyConfi
     sampleSize: numberSetting(def.sampleSize, 256),
     contamination: numberSetting(def.contamination, 0.01),
   });
-  const seed = def.seed === undefined || def.seed === "" ? undefined : wholeAtLeast(Number(def.seed), 0, "seed");
+  const seed = def.seed === undefined || def.seed === "" ? undefined : wholeAtLeast(numberSetting(def.seed, NaN), 0, "seed");
   const impute = def.impute ?? "error";
   if (impute !== "error" && impute !== "last") throw new InputError("impute", `expected "error" or "last", got ${describeValue(impute)}`);
   return {

@@ -88,6 +88,15 @@ export function parseDeliverConfig(def: Partial<FtpDeliverDef>): DeliverNodeConf
 export function contentOf(payload: unknown): Buffer {
   if (Buffer.isBuffer(payload)) return payload;
   if (typeof payload === "string") return Buffer.from(payload, "utf8");
-  if (payload !== null && typeof payload === "object") return Buffer.from(JSON.stringify(payload), "utf8");
+  if (payload !== null && typeof payload === "object") {
+    let json: string;
+    try {
+      json = JSON.stringify(payload);
+    } catch (err) {
+      // A cycle, a BigInt, or nesting too deep for the serialiser: name the field, not a TypeError.
+      throw new InputError("msg.payload", `expected an object that can be sent as JSON, ${(err as Error).message}`);
+    }
+    return Buffer.from(json, "utf8");
+  }
   throw new InputError("msg.payload", `expected a Buffer, a string or an object (sent as JSON), got ${describeValue(payload)}`);
 }

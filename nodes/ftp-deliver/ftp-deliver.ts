@@ -2,7 +2,7 @@ import os from "os";
 import path from "path";
 import type { Node, NodeAPI } from "node-red";
 import { Cron } from "croner";
-import { InputError } from "../../lib/common/errors";
+import { InputError, describeValue } from "../../lib/common/errors";
 import { Outbox, type OutboxEntry } from "../../lib/delivery/outbox";
 import { DeliveryQueue, reportOf, type DeliveryReport, type QueueEvent } from "../../lib/delivery/queue";
 import { eventMessage, type EventMessage } from "../shared/events";
@@ -121,7 +121,7 @@ export = function register(RED: NodeAPI): void {
           queue.flush();
           showCounts();
         } else {
-          throw new InputError("msg.command", `expected "retry" or "send", got ${JSON.stringify(msg.command)}`);
+          throw new InputError("msg.command", `expected "retry" or "send", got ${describeValue(msg.command)}`);
         }
         return;
       }

@@ -43,7 +43,8 @@ export function validateTimeZone(value: unknown, field = "timeZone"): string {
 
 /** Seconds ≥ 0 (0 = off) from the editor or msg.staleSeconds. */
 export function parseStaleSeconds(value: unknown, field: string): number {
-  const seconds = numberSetting(value, 0);
+  // Only a number or a numeric string: Number() would read true as 1 s, [] as 0 and throw on a Symbol.
+  const seconds = typeof value === "number" || (typeof value === "string" && value.trim() !== "") ? numberSetting(value, 0) : value === undefined || value === null || value === "" ? 0 : NaN;
   if (!Number.isFinite(seconds) || seconds < 0) throw new InputError(field, `expected seconds >= 0 (0 = off), got ${describeValue(value)}`);
   return seconds;
 }

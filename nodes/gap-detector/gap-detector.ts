@@ -88,7 +88,13 @@ export = function register(RED: NodeAPI): void {
       if (intervalMs === null || config === null) return null;
       const today = series.today;
       if (today !== null && timestamp >= today.start && timestamp < today.end && today.intervalMs === intervalMs) return today;
-      const bounds = dayBounds(localDate(timestamp, config.timeZone), config.timeZone);
+      // A late reading from an earlier day does not replace today's grid (that would reset today to zero).
+      if (today !== null && timestamp < today.start && today.intervalMs === intervalMs) return null;
+      const date = localDate(timestamp, config.timeZone) as string | null;
+      // A clock far off (before year 1, after 9999, beyond the Date range) has no calendar day to grade:
+      // its reading still goes through the gap logic, it is only left out of today's completeness.
+      if (date === null || !/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
+      const bounds = dayBounds(date, config.timeZone);
       series.today = new CompletenessTracker(bounds.start, bounds.end, intervalMs);
       return series.today;
     };

@@ -3,6 +3,7 @@ import { InputError } from "../../lib/common/errors";
 import { rangeFromMessage } from "../../lib/influx/query";
 import type { Send } from "../shared/input";
 import { onInput } from "../shared/input";
+import { seriesKey } from "../shared/message";
 import { StatusReporter } from "../shared/status";
 import { loadNodeConfig } from "../shared/stateful-node";
 import type { InfluxServerNode } from "../influx-server/influx-server-config";
@@ -30,7 +31,10 @@ export = function register(RED: NodeAPI): void {
       if (config === null || server === null) throw configError as InputError;
       const text = queryText(config, msg.query);
       const range = rangeFromMessage(msg);
-      const topic = msg.topic === undefined || msg.topic === null || msg.topic === "" ? null : String(msg.topic);
+      // seriesKey: a tag name (string, number, boolean) or nothing; an object or a Symbol is an error,
+      // where String() would have bound "[object Object]" as $topic.
+      const key = seriesKey(msg);
+      const topic = key === "" ? null : key;
       const started = Date.now();
       status.learning("querying");
       const rows = await server.query(config.language, text, { range, topic });

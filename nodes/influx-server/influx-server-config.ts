@@ -4,6 +4,7 @@ import type { Precision } from "../../lib/influx/line-protocol";
 import type { QueryLanguage, QueryParams, Row } from "../../lib/influx/query";
 import { validateApiVersion, validateServerUrl, type ServerConfig, type ServerCredentials, type WriteTransport } from "../../lib/influx/transport";
 import { readCertificate } from "../ftp-server/ftp-server-config";
+import { numberSetting } from "../../lib/common/settings";
 
 export interface InfluxServerDef extends NodeDef {
   url: string;
@@ -45,7 +46,7 @@ export function tlsWarning(config: ServerConfig): string | null {
 
 export function parseServerConfig(def: Partial<InfluxServerDef>): ServerConfig {
   const apiVersion = validateApiVersion(def.apiVersion);
-  const timeout = def.timeoutSeconds === undefined || def.timeoutSeconds === "" ? 10 : Number(def.timeoutSeconds);
+  const timeout = numberSetting(def.timeoutSeconds, 10);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new InputError("timeoutSeconds", `expected seconds > 0, got ${describeValue(def.timeoutSeconds)}`);
   const config: ServerConfig = {
     url: validateServerUrl(def.url),

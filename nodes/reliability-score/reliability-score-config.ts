@@ -1,7 +1,8 @@
 import type { NodeDef, NodeMessageInFlow } from "node-red";
-import { InputError } from "../../lib/common/errors";
+import { InputError, describeValue } from "../../lib/common/errors";
 import { resolveHypothesisOptions, type HypothesisOptions } from "../../lib/reliability/hypothesis";
 import { resolveWeights, type ScoreWeights } from "../../lib/reliability/score";
+import { numberSetting } from "../../lib/common/settings";
 
 export interface ReliabilityScoreDef extends NodeDef {
   wConfidence: string | number;
@@ -42,8 +43,8 @@ export interface ReliabilityNodeConfig {
 
 export function parseReliabilityConfig(def: Partial<ReliabilityScoreDef>): ReliabilityNodeConfig {
   const weights = resolveWeights({ confidence: def.wConfidence, gradientMax: def.wGradientMax, emulsion: def.wEmulsion, water: def.wWater, crude: def.wCrude });
-  const minSamples = def.minSamples === undefined || def.minSamples === "" ? 5 : Number(def.minSamples);
-  if (!Number.isInteger(minSamples) || minSamples < 2) throw new InputError("minSamples", `expected a whole number >= 2, got ${String(def.minSamples)}`);
+  const minSamples = numberSetting(def.minSamples, 5);
+  if (!Number.isInteger(minSamples) || minSamples < 2) throw new InputError("minSamples", `expected a whole number >= 2, got ${describeValue(def.minSamples)}`);
   return {
     weights,
     minSamples,

@@ -20,18 +20,31 @@ export function onInput<M extends NodeMessageInFlow>(node: Node, status: StatusR
     done();
   };
   node.on("input", (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
+    // Node-RED deep-clones the message for Catch and Complete nodes (lodash, recursively): a message
+    // nested thousands of levels deep overflows the stack inside done(). Uncaught, that exception leaves
+    // the input event (Node-RED stops) or, from an async handler, is an unhandled rejection. The outcome
+    // still goes out, with the message reduced to its id and topic.
+    const finish = (error?: Error): void => {
+      try {
+        done(error);
+      } catch (deliveryError) {
+        const shallow = { _msgid: msg._msgid, topic: typeof msg.topic === "string" ? msg.topic : undefined };
+        if (error) node.error(error, shallow);
+        else node.warn(`message ${String(msg._msgid)} processed; Node-RED could not copy it for a Complete node: ${(deliveryError as Error).message}`);
+      }
+    };
     const fail = (err: unknown): void => {
       const error = err instanceof Error ? err : new Error(String(err));
       status.error(error instanceof InputError ? `bad ${error.field}` : "error");
       metrics.countMessage(type, false);
-      done(error);
+      finish(error);
     };
     try {
       const result = handler(msg as M, send);
       if (result !== undefined && typeof (result as Promise<void>).then === "function") {
-        (result as Promise<void>).then(() => succeed(done), fail);
+        (result as Promise<void>).then(() => succeed(finish), fail);
       } else {
-        succeed(done);
+        succeed(finish);
       }
     } catch (err) {
       fail(err);

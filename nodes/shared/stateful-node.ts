@@ -1,5 +1,5 @@
 import type { Node, NodeMessageInFlow } from "node-red";
-import { InputError } from "../../lib/common/errors";
+import { InputError, describeValue } from "../../lib/common/errors";
 import { onInput, type InputHandler } from "./input";
 import { seriesKey } from "./message";
 import type { StatusReporter } from "./status";
@@ -76,7 +76,8 @@ export function handleControlMessage<T>(msg: ControlMessage, states: TopicStates
   }
   // (A node without commands leaves msg.command alone: it may belong to another node downstream.)
   if (handlers.relearn === undefined) return false;
-  if (msg.command !== "relearn") throw new InputError("msg.command", `expected "relearn", got ${JSON.stringify(msg.command)}`);
+  // describeValue, not JSON.stringify: that throws on a BigInt or a cycle, and the error would not name the field.
+  if (msg.command !== "relearn") throw new InputError("msg.command", `expected "relearn", got ${describeValue(msg.command)}`);
   for (const topic of topics()) {
     handlers.relearn(topic);
     states.changed(topic);

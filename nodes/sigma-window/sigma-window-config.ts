@@ -1,5 +1,5 @@
 import type { NodeDef, NodeMessageInFlow } from "node-red";
-import { InputError } from "../../lib/common/errors";
+import { InputError, describeValue } from "../../lib/common/errors";
 import type { Alignment } from "../../lib/stats/rolling-batch";
 import { validateWindowSpec, type WindowSpec } from "../../lib/stats/rolling-window";
 import type { SigmaSeriesConfig } from "../../lib/stats/sigma-series";
@@ -34,7 +34,7 @@ export function parseSigmaConfig(def: Partial<SigmaWindowDef>): { series: SigmaS
     window = validateWindowSpec({ kind: "count", size });
     if (size < 2) throw new InputError("window", "a standard deviation needs a window of at least 2 samples");
   } else {
-    throw new InputError("windowType", `expected "count" or "time", got ${String(windowType)}`);
+    throw new InputError("windowType", `expected "count" or "time", got ${describeValue(windowType)}`);
   }
   const classifier = validateClassifierConfig({
     mode: def.classification ?? "relative",
@@ -45,7 +45,7 @@ export function parseSigmaConfig(def: Partial<SigmaWindowDef>): { series: SigmaS
   });
   const alignment = def.alignment ?? "trailing";
   if (alignment !== "trailing" && alignment !== "centred") {
-    throw new InputError("alignment", `expected "trailing" or "centred", got ${String(alignment)}`);
+    throw new InputError("alignment", `expected "trailing" or "centred", got ${describeValue(alignment)}`);
   }
   return { series: { window, classifier }, alignment };
 }

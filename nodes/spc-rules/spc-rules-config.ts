@@ -4,6 +4,7 @@ import { validateChartConfig, type ChartConfig, type LimitsMode } from "../../li
 import type { SigmaMethod } from "../../lib/spc/imr";
 import { RULE_IDS, RULE_PRESETS, type RuleId, type RuleInput } from "../../lib/spc/rules";
 import type { Severity } from "../shared/events";
+import { numberSetting } from "../../lib/common/settings";
 
 export interface SpcRulesDef extends NodeDef {
   limits: LimitsMode;
@@ -31,9 +32,9 @@ export interface SpcNodeConfig {
   severities: Record<RuleId, Severity>;
 }
 
+/** An editor number that may be left empty (undefined: the chart's default or "not fixed"). */
 function optionalNumber(value: unknown): number | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
-  return typeof value === "number" ? value : Number(value);
+  return value === undefined || value === null || value === "" ? undefined : numberSetting(value, NaN);
 }
 
 function parseJsonField<T>(value: T | string, field: string): T {
