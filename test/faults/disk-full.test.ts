@@ -20,7 +20,7 @@ import path from "path";
 import { InfluxDB1Server } from "../support/influx-servers";
 import type { FlowNode } from "../support/node-red-process";
 import { freePort } from "../support/ports";
-import { TinyDisk, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed } from "./support";
+import { TinyDisk, anhJsonNode, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed } from "./support";
 
 const Z = "fault-disk-tab";
 const DATABASE = "plant";
@@ -75,26 +75,7 @@ function flow(influxUrl: string, ftpPort: number, disk: string): FlowNode[] {
     ...feedEndpoint("ftp", Z, "fault-disk-deliver"),
     { id: "fault-disk-catch", type: "catch", z: Z, name: "", scope: ["fault-disk-write", "fault-disk-deliver", "fault-disk-anh"], uncaught: false, wires: [["fault-disk-caught"]] },
     recorder("fault-disk-caught", Z, "diskCaught"),
-    {
-      id: "fault-disk-anh",
-      type: "anh-json",
-      z: Z,
-      name: "",
-      operatorId: "OP-0001",
-      fieldId: "FIELD-CASTILLA",
-      wellId: "WELL-7A",
-      variables: JSON.stringify([{ tag: "oil_rate", code: "OIL_RATE", name: "Oil rate", unit: "bbl/d", aggregation: "mean" }]),
-      timeZone: "America/Bogota",
-      intervalSeconds: 600,
-      maxMissingSlots: 10,
-      minQualityPercent: 95,
-      goodQualityCodes: "192, Good",
-      generationTime: "06:00",
-      journalDir: path.join(disk, "anh"),
-      sendNonCompliant: false,
-      keepJournalDays: 0,
-      wires: [["fault-disk-report"], ["fault-disk-anh-events"]],
-    },
+    anhJsonNode({ id: "fault-disk-anh", z: Z, journalDir: path.join(disk, "anh"), wires: [["fault-disk-report"], ["fault-disk-anh-events"]] }),
     recorder("fault-disk-report", Z, "diskReport"),
     recorder("fault-disk-anh-events", Z, "diskAnhEvents"),
     ...feedEndpoint("anh", Z, "fault-disk-anh"),

@@ -20,7 +20,7 @@ import { DateTime } from "luxon";
 import { startFtpServer, type TestFtpServer } from "../support/ftp-server";
 import type { FlowNode } from "../support/node-red-process";
 import { freePort } from "../support/ports";
-import { eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed, type FaultEvent } from "./support";
+import { anhJsonNode, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed, type FaultEvent } from "./support";
 
 const Z = "fault-ftp-tab";
 const USER = "anh";
@@ -63,26 +63,7 @@ return msg;`;
 function well(id: string, wellId: string, deadlineMinutes: number): FlowNode[] {
   const scaled = (seconds: number) => (seconds * SIMULATED_SECOND_MS) / 1000;
   return [
-    {
-      id: `anh-${id}`,
-      type: "anh-json",
-      z: Z,
-      name: `well ${id}`,
-      operatorId: "OP-0001",
-      fieldId: "FIELD-CASTILLA",
-      wellId,
-      variables: JSON.stringify(VARIABLES),
-      timeZone: "America/Bogota",
-      intervalSeconds: 600,
-      maxMissingSlots: 10,
-      minQualityPercent: 95,
-      goodQualityCodes: "192, Good",
-      generationTime: "06:00",
-      journalDir: "",
-      sendNonCompliant: false,
-      keepJournalDays: 0,
-      wires: [[`deliver-${id}`], [`anh-events-${id}`]],
-    },
+    anhJsonNode({ id: `anh-${id}`, z: Z, name: `well ${id}`, wellId, variables: JSON.stringify(VARIABLES), wires: [[`deliver-${id}`], [`anh-events-${id}`]] }),
     {
       id: `deliver-${id}`,
       type: "ftp-deliver",

@@ -17,7 +17,7 @@ import path from "path";
 import { DateTime } from "luxon";
 import { seededRandom } from "../../lib/common/random";
 import type { FlowNode } from "../support/node-red-process";
-import { SHARED_FLUSH_SECONDS, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed } from "./support";
+import { SHARED_FLUSH_SECONDS, anhJsonNode, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed } from "./support";
 
 const Z = "fault-state-tab";
 const FLUSH_SECONDS = SHARED_FLUSH_SECONDS;
@@ -71,26 +71,7 @@ function flow(): FlowNode[] {
     recorder("fault-state-anomaly-out", Z, "anomaly"),
     ...feedEndpoint("samples", Z, "fault-state-fan"),
     { id: "fault-state-split", type: "function", z: Z, name: "split", func: SPLIT, outputs: 1, wires: [[ANH_ID]] },
-    {
-      id: ANH_ID,
-      type: "anh-json",
-      z: Z,
-      name: "",
-      operatorId: "OP-0001",
-      fieldId: "FIELD-CASTILLA",
-      wellId: "WELL-7A",
-      variables: JSON.stringify([{ tag: "oil_rate", code: "OIL_RATE", name: "Oil rate", unit: "bbl/d", aggregation: "mean" }]),
-      timeZone: "America/Bogota",
-      intervalSeconds: 600,
-      maxMissingSlots: 10,
-      minQualityPercent: 95,
-      goodQualityCodes: "192, Good",
-      generationTime: "06:00",
-      journalDir: "",
-      sendNonCompliant: false,
-      keepJournalDays: 0,
-      wires: [["fault-state-report"], ["fault-state-anh-events"]],
-    },
+    anhJsonNode({ id: ANH_ID, z: Z, wires: [["fault-state-report"], ["fault-state-anh-events"]] }),
     recorder("fault-state-report", Z, "report"),
     recorder("fault-state-anh-events", Z, "anhEvents"),
     ...feedEndpoint("readings", Z, "fault-state-split"),

@@ -312,3 +312,28 @@ export class TinyDisk {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * An anh-json node as the fault tests use it: one well of the seed's field, Colombia's day, 10-minute slots;
+ * `props` sets the id, tab, wires and whatever a test changes (variables, wellId, journalDir, …).
+ */
+export function anhJsonNode(props: { id: string; z: string; wires: string[][] } & Record<string, unknown>): FlowNode {
+  return {
+    type: "anh-json",
+    name: "",
+    operatorId: "OP-0001",
+    fieldId: "FIELD-CASTILLA",
+    wellId: "WELL-7A",
+    variables: JSON.stringify([{ tag: "oil_rate", code: "OIL_RATE", name: "Oil rate", unit: "bbl/d", aggregation: "mean" }]),
+    timeZone: "America/Bogota",
+    intervalSeconds: 600,
+    maxMissingSlots: 10,
+    minQualityPercent: 95,
+    goodQualityCodes: "192, Good",
+    generationTime: "06:00",
+    journalDir: "",
+    sendNonCompliant: false,
+    keepJournalDays: 0,
+    ...props,
+  };
+}
