@@ -149,18 +149,30 @@ const isErrorStatus = (status: ShownStatus) => status.fill === "red" && /^(bad |
  * The test helper wraps Node.send/status/error/log… in sinon spies that record every call with its
  * stack: at 20 000 messages that costs more than the nodes themselves. This suite reads none of it
  * (outputs come from helper nodes, answers from the Catch and Complete nodes, the status from its own
- * wrapper), so the spies are removed once the flow is loaded; the helper's unload restores nothing twice.
+ * wrapper), so the spies are taken off once the flow is loaded, and put back exactly as they were before
+ * the flow is unloaded: the helper's unload restores them, and the test files that run after this suite
+ * listen to them ("call:status").
  */
+let putSpiesBack: (() => void) | null = null;
+
 function removeHelperSpies(): void {
+  const replaced: Array<{ target: Record<string, unknown>; key: string; value: unknown }> = [];
+  const unwrap = (target: Record<string, unknown> | undefined, key: string, original: unknown): void => {
+    if (target === undefined || typeof original !== "function") return;
+    replaced.push({ target, key, value: target[key] });
+    target[key] = original;
+  };
   // Log.log too: every message logs a metric event through it (Node.metric).
   const internals = helper as { _log?: Record<string, unknown>; _logSpy?: { wrappedMethod?: unknown } };
-  if (internals._log && typeof internals._logSpy?.wrappedMethod === "function") internals._log.log = internals._logSpy.wrappedMethod;
+  unwrap(internals._log, "log", internals._logSpy?.wrappedMethod);
   const proto = (helper as { _NodePrototype?: Record<string, { wrappedMethod?: unknown }> })._NodePrototype;
-  if (proto === undefined) return;
   for (const method of ["log", "status", "warn", "error", "debug", "trace", "send"]) {
-    const original = proto[method]?.wrappedMethod;
-    if (typeof original === "function") proto[method] = original as { wrappedMethod?: unknown };
+    unwrap(proto as Record<string, unknown> | undefined, method, proto?.[method]?.wrappedMethod);
   }
+  putSpiesBack = () => {
+    for (const { target, key, value } of replaced.reverse()) target[key] = value;
+    putSpiesBack = null;
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -190,6 +202,7 @@ interface RunResult {
  * without waiting, and the clean run (same node id) must not find the fuzzed run's saved state.
  */
 async function unloadFresh(): Promise<void> {
+  putSpiesBack?.();
   await unloadAll();
   await (helper as { _context?: { clean?(arg: { allNodes: unknown[] }): Promise<void> } })._context?.clean?.({ allNodes: [] });
 }

@@ -13,6 +13,7 @@ import bcrypt from "bcryptjs";
 import { makeCertificates, type TestCertificates } from "../support/ftp-server";
 import { repoRoot } from "../support/repo";
 import { basic, request, startSecured, type SecuredNodeRed } from "./secured-node-red";
+import { eventually } from "../support/wait";
 
 const ADMIN_PASSWORD = "tls-Adm1n-Fz8@pass";
 
@@ -114,7 +115,12 @@ describe("security: without users Node-RED listens on 127.0.0.1 only", function 
   });
 
   it("answers on 127.0.0.1 without a login, and refuses a connection to another address of this machine", async () => {
-    assert.equal((await request(`${red.url}/flows`)).status, 200, "no users: the admin API is open on loopback");
+    // The editor page answers before the runtime has loaded its flows (GET /flows is 400 until then).
+    const flows = await eventually(async () => {
+      const answer = await request(`${red.url}/flows`);
+      return answer.status === 400 ? undefined : answer;
+    }, 30_000, "the runtime's flows loaded");
+    assert.equal(flows.status, 200, "no users: the admin API is open on loopback");
     // A socket bound to 0.0.0.0 would accept 127.0.0.2 as well; one bound to 127.0.0.1 refuses it.
     await assert.rejects(request(`${red.url}/`, { connectTo: "127.0.0.2" }), /ECONNREFUSED/);
     assert.match(red.logs(), new RegExp(`Server now running at http://127\\.0\\.0\\.1:${red.port}/`));
