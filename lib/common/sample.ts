@@ -28,23 +28,42 @@ export const QUALITY_UNCERTAIN = 64;
 export const QUALITY_BAD = 0;
 
 /**
- * A quality indication in any form isGoodQuality accepts, as the classic quality byte: 0..255 as it is,
- * an OPC UA StatusCode (number above 255, {value} or name) by its severity (Good 192, Uncertain 64,
- * Bad 0), a boolean as 192 or 0. One encoding for everything a historian stores, so a query for
- * `quality >= 192` means "good" whichever protocol the reading came from.
+ * A quality indication as the classic quality byte, the one reading of every accepted form:
+ * - the classic OPC DA / Modbus-gateway quality byte 0..255, as it is (good when the two top bits are
+ *   set: 192..255);
+ * - an OPC UA StatusCode as a 32-bit number above 255 or an object with a numeric `value` (node-opcua's
+ *   StatusCode), by its severity bits: Good 192, Uncertain 64, Bad 0;
+ * - a StatusCode name ("Good", "GoodClamped", "Bad_NoCommunication", "Uncertain…"), the same way;
+ * - a boolean, as 192 or 0.
+ * An OPC UA Good status as the bare number 0 cannot be told from the quality byte 0 (bad), so numbers
+ * 0..255 are always read as the classic byte; OPC UA sources should pass the StatusCode object or name.
+ * One encoding for everything a historian stores, so a query for `quality >= 192` means "good" whichever
+ * protocol the reading came from.
  */
 export function qualityByte(quality: unknown, field = "quality"): number {
-  if (typeof quality === "number" && Number.isInteger(quality) && quality >= 0 && quality <= 255) return quality;
-  const code = opcuaStatusCode(quality);
-  if (code !== null) return severityByte(code >>> 30);
+  if (typeof quality === "boolean") return quality ? QUALITY_GOOD : QUALITY_BAD;
+  if (typeof quality === "number" && Number.isInteger(quality) && quality >= 0) {
+    if (quality <= 255) return quality;
+    if (quality <= 0xffffffff) return severityByte(quality >>> 30);
+  }
   if (typeof quality === "string") {
     const name = quality.trim().toLowerCase();
+    if (name.startsWith("good")) return QUALITY_GOOD;
     if (name.startsWith("uncertain")) return QUALITY_UNCERTAIN;
+    if (name.startsWith("bad")) return QUALITY_BAD;
     if (/^\d+$/.test(name)) return qualityByte(Number(name), field);
-  } else if (quality !== null && typeof quality === "object" && typeof (quality as { name?: unknown }).name === "string") {
-    return qualityByte((quality as { name: string }).name, field);
   }
-  return isGoodQuality(quality, field) ? QUALITY_GOOD : QUALITY_BAD;
+  if (quality !== null && typeof quality === "object") {
+    const code = (quality as { value?: unknown }).value;
+    // A StatusCode object always carries an OPC UA code, where 0 is Good.
+    if (typeof code === "number" && Number.isInteger(code)) return severityByte(code >>> 30);
+    const name = (quality as { name?: unknown }).name;
+    if (typeof name === "string") return qualityByte(name, field);
+  }
+  throw new InputError(
+    field,
+    `expected a quality byte 0-255 (192 = good), an OPC UA StatusCode (number, {value} or name like "Good") or a boolean, got ${describeValue(quality)}`,
+  );
 }
 
 /**
@@ -64,37 +83,7 @@ function severityByte(severity: number): number {
   return severity === 0 ? QUALITY_GOOD : severity === 1 ? QUALITY_UNCERTAIN : QUALITY_BAD;
 }
 
-/**
- * Whether a quality indication means "good". Accepted forms:
- * - the classic OPC DA / Modbus-gateway quality byte 0..255: good when the two top bits are set (192..255);
- * - an OPC UA StatusCode as a 32-bit number above 255 or an object with a numeric `value`
- *   (node-opcua's StatusCode): good when its severity bits are 00;
- * - a StatusCode name ("Good", "GoodClamped", "Bad_NoCommunication", "Uncertain…");
- * - a boolean.
- * An OPC UA Good status as the bare number 0 cannot be told from the quality byte 0 (bad), so numbers
- * 0..255 are always read as the classic byte; OPC UA sources should pass the StatusCode object or name.
- */
+/** Whether a quality indication (any form qualityByte reads) means "good". */
 export function isGoodQuality(quality: unknown, field = "quality"): boolean {
-  if (typeof quality === "boolean") return quality;
-  if (typeof quality === "number" && Number.isInteger(quality) && quality >= 0) {
-    if (quality <= 255) return (quality & 0xc0) === 0xc0;
-    if (quality <= 0xffffffff) return quality >>> 30 === 0;
-  }
-  if (typeof quality === "string") {
-    const name = quality.trim().toLowerCase();
-    if (name.startsWith("good")) return true;
-    if (name.startsWith("bad") || name.startsWith("uncertain")) return false;
-    if (/^\d+$/.test(name)) return isGoodQuality(Number(name), field);
-  }
-  if (quality !== null && typeof quality === "object") {
-    const code = (quality as { value?: unknown }).value;
-    // A StatusCode object always carries an OPC UA code, where 0 is Good.
-    if (typeof code === "number" && Number.isInteger(code)) return code >>> 30 === 0;
-    const name = (quality as { name?: unknown }).name;
-    if (typeof name === "string") return isGoodQuality(name, field);
-  }
-  throw new InputError(
-    field,
-    `expected a quality byte 0-255 (192 = good), an OPC UA StatusCode (number, {value} or name like "Good") or a boolean, got ${describeValue(quality)}`,
-  );
+  return qualityByte(quality, field) >= QUALITY_GOOD;
 }

@@ -481,13 +481,7 @@ export class PointBuilder {
  * to `<quality field>_code` (the full code tells BadNoCommunication from BadSensorFailure).
  */
 function addQualityFields(fields: Record<string, FieldValue>, qualityField: string, quality: unknown, field: string): number {
-  let byte: number;
-  try {
-    byte = qualityByte(quality, field);
-  } catch {
-    throw new InputError(field, `expected a quality byte 0-255 (192 = good), an OPC UA StatusCode (number, {value} or name like "Good") or a boolean, got ${describeValue(quality)}`);
-  }
-  fields[qualityField] = new IntegerValue(byte);
+  fields[qualityField] = new IntegerValue(qualityByte(quality, field));
   const code = opcuaStatusCode(quality);
   if (code === null || code >>> 30 === 0) return 1;
   fields[`${qualityField}_code`] = new IntegerValue(code);
