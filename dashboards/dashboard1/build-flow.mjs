@@ -327,7 +327,7 @@ linkIn("fr-ui-event-d1", "fr-ui-event-d1", ["fr-d1-fn-event"]);
 fn(
   "fr-d1-fn-event",
   "store event",
-  `// Active alarms: the latest event of each (family, topic) that is not a clearing event. One-off alarms
+  `// Active alarms: the latest, or while it is active the worst, event of each (family, topic) that is not a clearing event. One-off alarms
 // (a gap, a rejected point) stay for an hour: they have no clearing event.
 const e = msg.payload;
 if (e === null || typeof e !== 'object' || typeof e.event !== 'string') return null;
@@ -348,8 +348,13 @@ const alarms = flow.get('alarms') || {};
 const clears = CLEARING.includes(e.event) || (e.event === 'status' && e.details && e.details.status !== 'failed');
 // influx-write's "recovered" ends its outage, gap-detector's ends a stale tag.
 if (e.event === 'recovered') { delete alarms['influx|' + topic]; delete alarms['stale|' + topic]; }
+const RANK = { info: 1, warning: 2, critical: 3 };
+const active = alarms[key];
+// One point can start several rules of a family (a spike: nelson-1 critical and nelson-5 warning): the
+// alarm keeps the worst of them until it clears, whatever order they come in.
+const milder = active && (active.expires === null || active.expires > time) && !clears && (RANK[e.severity] || 1) < (RANK[active.severity] || 1);
 if (clears) delete alarms[key];
-else alarms[key] = { key, event: e.event, severity: e.severity || 'info', topic, time, message: String(e.message ?? ''), expires: FAMILY[e.event] ? null : time + 3600000, rule: e.details && e.details.rule };
+else if (!milder) alarms[key] = { key, event: e.event, severity: e.severity || 'info', topic, time, message: String(e.message ?? ''), expires: FAMILY[e.event] ? null : time + 3600000, rule: e.details && e.details.rule };
 flow.set('alarms', alarms);
 
 // Data-quality lists fed by events: gaps and the stale watchdog.
