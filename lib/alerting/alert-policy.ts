@@ -262,7 +262,10 @@ export function handleEvent(state: AlertState, settings: AlertSettings, event: A
     if (alarm === undefined) {
       alarm = { source: event.source, topic: event.topic, event: event.event, message: event.message, details: event.details, severity: event.severity, notified: null, notifiedAt: null, raisedAt: now, eventTime: event.timestamp, escalated: false, webhook: false };
       state.alarms[key] = alarm;
-    } else {
+    } else if (event.event !== "violation" || SEVERITY_RANK[event.severity] > SEVERITY_RANK[alarm.severity]) {
+      // spc-rules sends one violation per rule that starts flagging, so a milder rule starting at the same point
+      // (a spike's nelson-5 after its nelson-1) must not lower the alarm; anomaly-detect re-sends "anomaly"
+      // with the severity of the current score, which may lower it.
       alarm.severity = event.severity;
     }
     const above = alarm.notified === null ? atLeast(event.severity, settings.minSeverity) : SEVERITY_RANK[event.severity] > SEVERITY_RANK[alarm.notified];

@@ -125,6 +125,17 @@ describe("lib/alerting handleEvent: one notification per raise and per clear", (
     assert.deepEqual(kinds(feed(state, s, T0 + 4000, eventMsg("violation", "warning"))), ["raised:warning:W01.OilRate"], "a new raise after the clear is a new alarm");
   });
 
+  it("keeps an SPC alarm at its worst rule while it is open: a spike's nelson-5 (warning) does not lower its nelson-1 (critical)", () => {
+    const state = emptyState();
+    const s = settings();
+    const rule = (name: string, severity: string) => eventMsg("violation", severity, "W02.PumpCurrent", { details: { rule: name } });
+    assert.deepEqual(kinds(feed(state, s, T0, rule("nelson-1", "critical"), rule("nelson-5", "warning"))), ["raised:critical:W02.PumpCurrent"]);
+    assert.deepEqual(openAlarms(state), { info: 0, warning: 0, critical: 1 });
+    // anomaly-detect's severity follows its score: a lower one lowers the open alarm
+    feed(state, s, T0, eventMsg("anomaly", "critical", "W02.PumpCurrent"), eventMsg("anomaly", "warning", "W02.PumpCurrent"));
+    assert.deepEqual(openAlarms(state), { info: 0, warning: 1, critical: 1 });
+  });
+
   it("keeps tags and sources apart", () => {
     const state = emptyState();
     const s = settings();
