@@ -237,14 +237,18 @@ describe("nodes/ftp-deliver in a Node-RED runtime against a real ftp-srv", funct
 
   it("in schedule mode keeps files queued until the scheduled time, then delivers them", async () => {
     server = await startFtpServer();
-    await helper.load(NODES, flow(server.port, {}, { mode: "schedule", schedule: "*/2 * * * * *" }), credentials());
+    // Once a minute, 3 s from now: a schedule that fires within the status throttle (250 ms) of the input
+    // would turn "queued" into "delivering" before the status shows it.
+    const due = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000);
+    await helper.load(NODES, flow(server.port, {}, { mode: "schedule", schedule: `${due.getSeconds()} * * * * *` }), credentials());
     const h = harness();
     const statuses = statusesOf(NODE_ID);
     h.input.receive({ filename: "S.json", payload: { s: 1 } });
-    await waitFor(() => statuses.some((s) => /1 queued for/.test(String(s.text))), 3000, "queued status");
+    await waitFor(() => statuses.some((s) => String(s.text) === `1 queued for ${due.toISOString()}`), 2000, "queued status");
     assert.equal(server.counters.logins, 0);
-    await waitFor(() => h.out.length === 1, 5000, "scheduled delivery");
+    await waitFor(() => h.out.length === 1, 8000, "scheduled delivery");
     assert.equal(deliveryOf(h.out[0]).status, "delivered");
+    assert.ok(Date.now() >= due.getTime(), "delivered before the scheduled time");
   });
 
   it("rejects a bad configuration, naming the field", async () => {
