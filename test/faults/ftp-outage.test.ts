@@ -20,7 +20,8 @@ import { DateTime } from "luxon";
 import { startFtpServer, type TestFtpServer } from "../support/ftp-server";
 import type { FlowNode } from "../support/node-red-process";
 import { freePort } from "../support/ports";
-import { anhJsonNode, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed, type FaultEvent } from "./support";
+import { anhJsonNode, eventually, feed, feedEndpoint, probeEvents, probeList, probeTab, recorder, sharedNodeRed, sleep, type CrashableNodeRed } from "./support";
+import type { EventPayload } from "../../nodes/shared/events";
 
 const Z = "fault-ftp-tab";
 const USER = "anh";
@@ -142,7 +143,7 @@ function dayReadings(base: number): unknown[] {
   return readings;
 }
 
-const statusTrail = (events: FaultEvent[]): string[] => events.filter((e) => e.event === "status").map((e) => String(e.details?.status));
+const statusTrail = (events: EventPayload[]): string[] => events.filter((e) => e.event === "status").map((e) => String(e.details?.status));
 const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 
 describe("fault: FTP server down at upload time, Node-RED killed mid-upload", function () {

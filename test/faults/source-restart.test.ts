@@ -6,6 +6,7 @@
  * doubling to 30 s), as a plant would deploy them.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_CONNECTION_OPTIONS } from "../../lib/modbus/connection";
 import { ModbusTestServer } from "../support/modbus-server";
 import type { FlowNode } from "../support/node-red-process";
 import { nodeIdOf, TestOpcuaServer } from "../support/opcua-server";
@@ -57,18 +58,9 @@ function flow(opcuaUrl: string, modbusPort: number): FlowNode[] {
       id: "fault-source-device",
       type: "modbus-device",
       name: "PLC-1",
-      transport: "tcp",
-      host: "127.0.0.1",
+      // the node's defaults, so the restart is measured with the reconnect back-off a plant gets
+      ...DEFAULT_CONNECTION_OPTIONS,
       port: modbusPort,
-      serialPath: "",
-      baudRate: 9600,
-      parity: "none",
-      dataBits: 8,
-      stopBits: 1,
-      unitId: 1,
-      timeoutMs: 2000,
-      reconnectMinMs: 1000,
-      reconnectMaxMs: 8000,
       maxRegisters: 125,
       maxGap: 10,
     },

@@ -14,6 +14,7 @@ import path from "path";
 import { deploy, start, type FlowNode, type NodeRedProcess } from "../support/node-red-process";
 import { freePort } from "../support/ports";
 import { eventually as waitUntil } from "../support/wait";
+import type { EventPayload } from "../../nodes/shared/events";
 
 export const PROBE_TAB = "fault-probe-tab";
 
@@ -163,15 +164,6 @@ return null;`;
 
 export type ProbeMessage = Record<string, unknown> & { topic?: string; payload?: unknown; _at: number };
 
-export interface FaultEvent {
-  event: string;
-  severity: string;
-  topic: string;
-  timestamp: number;
-  message: string;
-  details?: Record<string, unknown>;
-}
-
 /** What the recorders kept so far, by key. */
 export async function readProbe(url: string): Promise<Record<string, ProbeMessage[]>> {
   const response = await fetch(`${url}/fault-probe`, { signal: AbortSignal.timeout(10_000) });
@@ -184,8 +176,8 @@ export async function probeList(url: string, key: string): Promise<ProbeMessage[
 }
 
 /** The event payloads a recorder of an event output kept. */
-export async function probeEvents(url: string, key: string): Promise<Array<FaultEvent & { _at: number }>> {
-  return (await probeList(url, key)).map((m) => ({ ...(m.payload as FaultEvent), _at: m._at }));
+export async function probeEvents(url: string, key: string): Promise<Array<EventPayload & { _at: number }>> {
+  return (await probeList(url, key)).map((m) => ({ ...(m.payload as EventPayload), _at: m._at }));
 }
 
 /**

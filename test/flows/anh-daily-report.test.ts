@@ -18,7 +18,8 @@ import { startPlant, type RunningPlant } from "../../sim/plant-server";
 import { startFtpServer, type TestFtpServer } from "../support/ftp-server";
 import { InfluxDB1Server } from "../support/influx-servers";
 import { deploy, start, watchStatuses, type NodeRedProcess, type StatusWatcher } from "../support/node-red-process";
-import { assertTemplateShape, deployProblems, eventually, loadTemplate, patchNode, plantEnvironment, probeEvents, probeTab, readProbe, withoutNodes, type ProbeEvent } from "./harness";
+import { assertTemplateShape, deployProblems, eventually, loadTemplate, patchNode, plantEnvironment, probeEvents, probeTab, readProbe, withoutNodes } from "./harness";
+import type { EventPayload } from "../../nodes/shared/events";
 
 const STEP_MS = 250;
 /** the well's variables in the report, with a typical value for the simulated day in InfluxDB */
@@ -136,7 +137,7 @@ describe("flows/anh-daily-report.json", function () {
     // One alarm per event: for 50 points after an alarm the detector holds its scores down, so a spike
     // that lands in the hold-off of an earlier alarm of the same tag is swallowed. A new spike follows
     // once the hold-off is over (at most three).
-    let spike: ProbeEvent | undefined;
+    let spike: EventPayload | undefined;
     for (let attempt = 0; attempt < 3 && spike === undefined; attempt++) {
       await inject({ tag: "W01.TubingPressure", kind: "spike", durationS: 1, magnitude: 1500 });
       spike = await eventually(

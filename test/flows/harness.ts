@@ -11,6 +11,7 @@ import WebSocket from "ws";
 import { repoRoot } from "../support/repo";
 import type { FlowNode, NodeRedProcess } from "../support/node-red-process";
 import { eventually as waitUntil } from "../support/wait";
+import type { EventPayload } from "../../nodes/shared/events";
 
 export const UI_LINKS = ["fr-ui-measurement", "fr-ui-event", "fr-ui-thermal", "fr-ui-quality", "fr-ui-report"] as const;
 export type UiLink = (typeof UI_LINKS)[number];
@@ -74,19 +75,11 @@ export async function readProbe(url: string): Promise<Partial<Record<UiLink, Pro
   return (await response.json()) as Partial<Record<UiLink, ProbeRecord[]>>;
 }
 
-export interface ProbeEvent {
-  event: string;
-  severity: string;
-  topic: string;
-  timestamp: number;
-  message: string;
-  details?: Record<string, unknown>;
-}
 
 /** The event payloads that reached fr-ui-event. */
-export async function probeEvents(url: string): Promise<ProbeEvent[]> {
+export async function probeEvents(url: string): Promise<EventPayload[]> {
   const probe = await readProbe(url);
-  return (probe["fr-ui-event"] ?? []).map((m) => m.payload as ProbeEvent);
+  return (probe["fr-ui-event"] ?? []).map((m) => m.payload as EventPayload);
 }
 
 /** Polls until a value (see test/support/wait.ts); template tests poll every 500 ms by default. */
